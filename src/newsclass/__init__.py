@@ -1,0 +1,53 @@
+"""newsclass: label Chinese news articles by topic.
+
+The public API is imported lazily, so that ``import newsclass`` and the command line
+start fast; scikit-learn and jieba load on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from newsclass._version import __version__
+
+_EXPORTS = {
+    "normalize": "newsclass.normalization",
+    "Segmenter": "newsclass.segment",
+    "TextFeatures": "newsclass.features",
+    "as_documents": "newsclass.documents",
+    "Document": "newsclass.documents",
+    "NewsClassifier": "newsclass.model",
+    "load_model": "newsclass.persistence",
+    "save_model": "newsclass.persistence",
+    "ModelFileError": "newsclass.persistence",
+    "LABELS": "newsclass.labels",
+    "label_name": "newsclass.labels",
+}
+
+__all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
+    "__version__", "normalize", "Segmenter", "TextFeatures", "as_documents", "Document",
+    "NewsClassifier", "load_model", "save_model", "ModelFileError", "LABELS", "label_name",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from newsclass.documents import Document, as_documents
+    from newsclass.features import TextFeatures
+    from newsclass.labels import LABELS, label_name
+    from newsclass.model import NewsClassifier
+    from newsclass.normalization import normalize
+    from newsclass.persistence import ModelFileError, load_model, save_model
+    from newsclass.segment import Segmenter
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newsclass' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,216 @@
+"""TF-IDF features over jieba words, character n-grams and titles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from newsclass.documents import Document, as_documents
+from newsclass.normalization import normalize as normalize_text
+from newsclass.segment import Segmenter
+
+__all__ = ["TextFeatures", "word_ngrams"]
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    # The analyzer of vectorizers fed with ready-made term lists (module level: picklable).
+    return tokens
+
+
+def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams of a token list, joined by a space (``"人大 代表"``).
+
+    Parameters
+    ----------
+    tokens : sequence of str
+    ngram_range : (int, int)
+        Smallest and largest n.
+
+    Returns
+    -------
+    list of str
+    """
+    lo, hi = ngram_range
+    tokens = [t.lower() for t in tokens]
+    out = list(tokens) if lo <= 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+class TextFeatures(TransformerMixin, BaseEstimator):
+    """Turn articles into a TF-IDF matrix of word n-grams, character n-grams and title words.
+
+    Each article is normalised once and segmented once; the word, character and title
+    blocks are built from that one pass and stacked side by side, each L2-normalised and
+    scaled by its weight.
+
+    Parameters
+    ----------
+    segmenter : Segmenter or None, default=None
+        The word segmenter; ``None`` means ``Segmenter()`` with the bundled dictionary
+        and stopwords.
+    normalize : bool, default=True
+        Pass text through :func:`newsclass.normalize` first.
+    word_ngram_range : (int, int), default=(1, 1)
+        Word n-grams to use.
+    char_ngram_range : (int, int) or None, default=(1, 3)
+        Character n-grams to use; ``None`` for none.
+    char_weight : float, default=1.4
+        Scale of the character block relative to the word block.
+    title_weight : float, default=1.0
+        Scale of an extra block of title words, so that the headline counts beyond its
+        share of the text. The block exists only when some training article has a title.
+    min_df : int or float, default=1
+        Ignore terms in fewer documents than this (see ``TfidfVectorizer``).
+    max_df : int or float, default=1.0
+        Ignore terms in more documents than this.
+    sublinear_tf : bool, default=True
+        Use ``1 + log(tf)``.
+
+    Attributes
+    ----------
+    segmenter_ : Segmenter
+        The segmenter in use.
+    word_vectorizer_, char_vectorizer_, title_vectorizer_ : TfidfVectorizer or None
+        The fitted blocks (``None`` when a block is not used).
+    """
+
+    def __init__(self, segmenter: Segmenter | None = None, normalize: bool = True,
+                 word_ngram_range: tuple[int, int] = (1, 1),
+                 char_ngram_range: tuple[int, int] | None = (1, 3), char_weight: float = 1.4,
+                 title_weight: float = 1.0, min_df: int | float = 1,
+                 max_df: int | float = 1.0, sublinear_tf: bool = True) -> None:
+        self.segmenter = segmenter
+        self.normalize = normalize
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.char_weight = char_weight
+        self.title_weight = title_weight
+        self.min_df = min_df
+        self.max_df = max_df
+        self.sublinear_tf = sublinear_tf
+
+    # -- preparation: one normalisation and one segmentation per article ---------------
+    def _segmenter(self) -> Segmenter:
+        seg = getattr(self, "segmenter_", None)
+        if seg is None:
+            seg = self.segmenter if self.segmenter is not None else Segmenter()
+        return seg
+
+    def prepare(self, X: Iterable[Any]) -> list[tuple[list[str], list[str], str]]:
+        """Normalise and segment articles once.
+
+        Parameters
+        ----------
+        X : iterable of articles
+            See :func:`newsclass.as_documents`.
+
+        Returns
+        -------
+        list of (title words, all words, normalised text)
+        """
+        docs = X if _all_documents(X) else as_documents(X)
+        seg = self._segmenter()
+        norm = normalize_text if self.normalize else _identity
+        out = []
+        for doc in docs:
+            title, body = norm(doc.title), norm(doc.body)
+            title_words = seg.cut(title) if title else []
+            words = title_words + seg.cut(body)
+            out.append((title_words, words, f"{title}\n{body}" if title else body))
+        return out
+
+    def _vectorizer(self, **kw) -> TfidfVectorizer:
+        kw = {"min_df": self.min_df, "max_df": self.max_df, **kw}
+        return TfidfVectorizer(sublinear_tf=self.sublinear_tf, dtype=np.float32, **kw)
+
+    def fit(self, X: Iterable[Any], y: Any = None) -> TextFeatures:
+        """Learn the vocabularies and IDF weights.
+
+        Parameters
+        ----------
+        X : iterable of articles
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._fit_prepared(self.prepare(X))
+        return self
+
+    def fit_transform(self, X: Iterable[Any], y: Any = None, **fit_params) -> sp.csr_matrix:
+        """Fit and return the feature matrix, preparing each article once."""
+        prepared = self.prepare(X)
+        self._fit_prepared(prepared)
+        return self.transform_prepared(prepared)
+
+    def _fit_prepared(self, prepared: list) -> None:
+        if not prepared:
+            raise ValueError("cannot fit on an empty collection of articles")
+        self.segmenter_ = self._segmenter()
+        words = [word_ngrams(p[1], self.word_ngram_range) for p in prepared]
+        self.word_vectorizer_ = self._vectorizer(analyzer=_identity)
+        try:
+            self.word_vectorizer_.fit(words)
+        except ValueError:
+            raise ValueError("the training articles contain no words (all empty or "
+                             "stopwords only)") from None
+        self.char_vectorizer_ = None
+        if self.char_ngram_range:
+            self.char_vectorizer_ = self._vectorizer(analyzer="char",
+                                                     ngram_range=tuple(self.char_ngram_range))
+            self.char_vectorizer_.fit([p[2] for p in prepared])
+        self.title_vectorizer_ = None
+        titles = [word_ngrams(p[0], self.word_ngram_range) for p in prepared]
+        if self.title_weight and any(titles):
+            self.title_vectorizer_ = self._vectorizer(analyzer=_identity, min_df=1,
+                                                     max_df=1.0).fit(titles)
+        self.n_features_out_ = len(self.get_feature_names_out())
+
+    def transform(self, X: Iterable[Any]) -> sp.csr_matrix:
+        """Return the TF-IDF matrix of articles.
+
+        Parameters
+        ----------
+        X : iterable of articles
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_articles, n_features_out_)
+        """
+        check_is_fitted(self, "word_vectorizer_")
+        return self.transform_prepared(self.prepare(X))
+
+    def transform_prepared(self, prepared: list) -> sp.csr_matrix:
+        """Return the TF-IDF matrix of articles already passed through :meth:`prepare`."""
+        blocks = [self.word_vectorizer_.transform(
+            [word_ngrams(p[1], self.word_ngram_range) for p in prepared])]
+        if self.char_vectorizer_ is not None:
+            blocks.append(self.char_weight * self.char_vectorizer_.transform(
+                [p[2] for p in prepared]))
+        if self.title_vectorizer_ is not None:
+            blocks.append(self.title_weight * self.title_vectorizer_.transform(
+                [word_ngrams(p[0], self.word_ngram_range) for p in prepared]))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Feature names, prefixed by block: ``w:`` words, ``c:`` characters, ``t:`` title."""
+        check_is_fitted(self, "word_vectorizer_")
+        names = [f"w:{t}" for t in self.word_vectorizer_.get_feature_names_out()]
+        if self.char_vectorizer_ is not None:
+            names += [f"c:{t}" for t in self.char_vectorizer_.get_feature_names_out()]
+        if self.title_vectorizer_ is not None:
+            names += [f"t:{t}" for t in self.title_vectorizer_.get_feature_names_out()]
+        return np.asarray(names, dtype=object)
+
+
+def _all_documents(X: Any) -> bool:
+    return isinstance(X, list) and all(isinstance(d, Document) for d in X)

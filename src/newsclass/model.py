@@ -1,0 +1,343 @@
+"""The classifier: TF-IDF features + linear SVM with calibrated probabilities."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from newsclass.documents import Document, as_documents
+from newsclass.features import TextFeatures
+from newsclass.segment import Segmenter
+
+__all__ = ["NewsClassifier", "training_sha256"]
+
+
+def training_sha256(docs: Iterable[Document], y: Iterable[Any]) -> str:
+    """SHA-256 of a training set: every title, body and label, in order.
+
+    Parameters
+    ----------
+    docs : iterable of Document
+    y : iterable of labels
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    h = hashlib.sha256()
+    for doc, label in zip(docs, y, strict=False):
+        for part in (doc.title, doc.body, str(label)):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little"))
+            h.update(data)
+    return h.hexdigest()
+
+
+class NewsClassifier(ClassifierMixin, BaseEstimator):
+    """Topic classifier for Chinese news articles.
+
+    Articles are normalised, segmented with jieba and turned into TF-IDF features
+    (:class:`TextFeatures`); a linear SVM (``LinearSVC``) separates the labels and its
+    scores are calibrated into probabilities by cross-validation
+    (``CalibratedClassifierCV``).
+
+    Parameters
+    ----------
+    segmenter : Segmenter or None, default=None
+        Word segmenter; ``None`` uses ``Segmenter()`` (bundled dictionary and stopwords).
+    normalize : bool, default=True
+        Apply :func:`newsclass.normalize` to every text.
+    word_ngram_range, char_ngram_range, char_weight, title_weight, min_df, sublinear_tf
+        Feature settings, passed to :class:`TextFeatures`. The defaults were chosen by
+        measurement (``benchmarks/tune_features.py``).
+    C : float, default=1.0
+        Inverse regularisation strength of the SVM.
+    class_weight : dict, "balanced" or None, default=None
+        Passed to ``LinearSVC``.
+    calibration : {"sigmoid", "isotonic"}, default="sigmoid"
+        Calibration method.
+    calibration_cv : int, default=5
+        Folds used to calibrate (reduced to the smallest label's count when a label has
+        fewer examples).
+    threshold : float, default=0.0
+        When the best probability is below this, :meth:`predict` returns
+        `fallback_label` instead, if the model knows that label.
+    fallback_label : str, default="other"
+        The label that low-confidence predictions fall back to.
+    random_state : int, default=0
+        Seed for the SVM and the calibration folds, so that training is repeatable.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        The labels, sorted.
+    features_ : TextFeatures
+        The fitted feature extractor.
+    calibrated_ : CalibratedClassifierCV
+        The fitted calibrated SVM.
+    class_prior_ : ndarray
+        Share of each label in the training data; the probabilities given to an empty text.
+    n_train_ : int
+        Number of training articles.
+    label_counts_ : dict
+        Training articles per label.
+    training_sha256_ : str
+        SHA-256 of the training titles, bodies and labels.
+    metrics_ : dict
+        Evaluation results attached to the model (saved in its model card).
+
+    Notes
+    -----
+    An empty or white-space-only article has no features. Its probabilities are the
+    training label shares (`class_prior_`) and its label is the most frequent training
+    label, subject to `threshold` like any other prediction.
+    """
+
+    def __init__(self, segmenter: Segmenter | None = None, normalize: bool = True,
+                 word_ngram_range: tuple[int, int] = (1, 1),
+                 char_ngram_range: tuple[int, int] | None = (1, 3), char_weight: float = 1.4,
+                 title_weight: float = 1.0, min_df: int | float = 1, sublinear_tf: bool = True,
+                 C: float = 1.0, class_weight: dict | str | None = None,
+                 calibration: str = "sigmoid", calibration_cv: int = 5,
+                 threshold: float = 0.0, fallback_label: str = "other",
+                 random_state: int | None = 0) -> None:
+        self.segmenter = segmenter
+        self.normalize = normalize
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.char_weight = char_weight
+        self.title_weight = title_weight
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_cv = calibration_cv
+        self.threshold = threshold
+        self.fallback_label = fallback_label
+        self.random_state = random_state
+
+    # -- fitting ------------------------------------------------------------------------
+    def fit(self, X: Iterable[Any], y: Iterable[Any]) -> NewsClassifier:
+        """Train on articles and their labels.
+
+        Parameters
+        ----------
+        X : iterable of articles
+            Strings, mappings or objects with ``title`` and ``body``
+            (see :func:`newsclass.as_documents`).
+        y : iterable of str
+            One label per article.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If `X` is empty, `X` and `y` differ in length, there is only one label, or a
+            label has a single example.
+        """
+        docs = as_documents(X)
+        y = np.asarray(list(y) if not hasattr(y, "__len__") else y, dtype=object)
+        if y.ndim != 1:
+            raise ValueError(f"y must be one-dimensional, got shape {y.shape}")
+        if not docs:
+            raise ValueError("cannot fit on an empty X: no articles given")
+        if len(docs) != len(y):
+            raise ValueError(f"X has {len(docs)} articles but y has {len(y)} labels")
+        counts = Counter(y.tolist())
+        if len(counts) < 2:
+            raise ValueError(f"need at least two different labels to fit, got only "
+                             f"{next(iter(counts))!r}")
+        smallest = min(counts.values())
+        if smallest < 2:
+            rare = sorted(str(k) for k, v in counts.items() if v < 2)
+            raise ValueError(f"each label needs at least 2 examples to calibrate "
+                             f"probabilities; these have 1: {', '.join(rare)}")
+        self.features_ = TextFeatures(
+            segmenter=self.segmenter, normalize=self.normalize,
+            word_ngram_range=self.word_ngram_range, char_ngram_range=self.char_ngram_range,
+            char_weight=self.char_weight, title_weight=self.title_weight,
+            min_df=self.min_df, sublinear_tf=self.sublinear_tf)
+        features = self.features_.fit_transform(docs)
+        folds = StratifiedKFold(n_splits=min(self.calibration_cv, smallest), shuffle=True,
+                                random_state=self.random_state)
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight,
+                        random_state=self.random_state)
+        self.calibrated_ = CalibratedClassifierCV(svm, method=self.calibration, cv=folds,
+                                                  ensemble=False)
+        self.calibrated_.fit(features, y)
+        self.classes_ = self.calibrated_.classes_
+        self.class_prior_ = np.array([counts[c] for c in self.classes_], float) / len(y)
+        self.n_train_ = len(docs)
+        self.label_counts_ = {str(c): int(counts[c]) for c in self.classes_}
+        self.training_sha256_ = training_sha256(docs, y)
+        self.n_features_ = features.shape[1]
+        self.metrics_ = {}
+        return self
+
+    # -- prediction ---------------------------------------------------------------------
+    @property
+    def linear_(self) -> LinearSVC:
+        """The SVM trained on all the data, whose weights :meth:`explain` reads."""
+        check_is_fitted(self, "calibrated_")
+        return self.calibrated_.calibrated_classifiers_[0].estimator
+
+    def _features(self, X: Iterable[Any]):
+        check_is_fitted(self, "calibrated_")
+        prepared = self.features_.prepare(as_documents(X))
+        empty = np.array([not p[1] and not p[2].strip() for p in prepared], dtype=bool)
+        return self.features_.transform_prepared(prepared), empty
+
+    def _proba(self, features, empty: np.ndarray) -> np.ndarray:
+        proba = self.calibrated_.predict_proba(features)
+        if empty.any():
+            proba[empty] = self.class_prior_
+        return proba
+
+    def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
+        """Calibrated probability of each label.
+
+        Parameters
+        ----------
+        X : iterable of articles
+
+        Returns
+        -------
+        ndarray of shape (n_articles, n_labels)
+            Rows sum to 1; columns follow `classes_`.
+        """
+        return self._proba(*self._features(X))
+
+    def decision_function(self, X: Iterable[Any]) -> np.ndarray:
+        """Uncalibrated SVM scores.
+
+        Parameters
+        ----------
+        X : iterable of articles
+
+        Returns
+        -------
+        ndarray of shape (n_articles, n_labels), or (n_articles,) with two labels
+        """
+        features, _ = self._features(X)
+        return self.linear_.decision_function(features)
+
+    def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
+        best = proba.argmax(axis=1)
+        labels = self.classes_[best]
+        if self.threshold > 0 and self.fallback_label in set(self.classes_.tolist()):
+            labels = labels.copy()
+            labels[proba[np.arange(len(best)), best] < self.threshold] = self.fallback_label
+        return labels
+
+    def predict(self, X: Iterable[Any]) -> np.ndarray:
+        """Predict one label per article.
+
+        Parameters
+        ----------
+        X : iterable of articles
+
+        Returns
+        -------
+        ndarray of labels
+            The most probable label, or `fallback_label` when its probability is below
+            `threshold` and the model knows `fallback_label`.
+        """
+        return self._labels_from_proba(self.predict_proba(X))
+
+    def predict_top(self, X: Iterable[Any], k: int = 3) -> list[list[tuple[str, float]]]:
+        """The `k` most probable labels of each article.
+
+        Parameters
+        ----------
+        X : iterable of articles
+        k : int, default=3
+
+        Returns
+        -------
+        list of lists of (label, probability), most probable first
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        proba = self.predict_proba(X)
+        order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+        return [[(str(self.classes_[j]), float(row[j])) for j in idx]
+                for row, idx in zip(proba, order, strict=False)]
+
+    def explain(self, text: Any, top: int = 10,
+                label: str | None = None) -> list[tuple[str, float]]:
+        """The terms that pushed an article towards (or away from) a label.
+
+        Each feature's contribution is its TF-IDF value times the SVM weight for the
+        label; contributions of the same surface term from the word, character and
+        title blocks are added up.
+
+        Parameters
+        ----------
+        text : str, mapping or object with ``title`` and ``body``
+            One article.
+        top : int, default=10
+            How many terms to return.
+        label : str or None, default=None
+            The label to explain; ``None`` explains the predicted one.
+
+        Returns
+        -------
+        list of (term, weight)
+            Sorted by absolute weight, largest first; positive weights pushed towards
+            the label.
+        """
+        features, empty = self._features([text])
+        if label is None:
+            label = str(self._labels_from_proba(self._proba(features, empty))[0])
+        classes = [str(c) for c in self.classes_]
+        if label not in classes:
+            raise ValueError(f"unknown label {label!r}; the model knows {classes}")
+        coef = self.linear_.coef_
+        if coef.shape[0] == 1:  # two labels: one weight vector for classes_[1]
+            weights = coef[0] if classes.index(label) == 1 else -coef[0]
+        else:
+            weights = coef[classes.index(label)]
+        row = features.tocsr()[0]
+        names = self._feature_names()
+        totals: dict[str, float] = {}
+        for j, value in zip(row.indices, row.data, strict=False):
+            term = names[j][2:]
+            totals[term] = totals.get(term, 0.0) + float(value * weights[j])
+        ranked = sorted(totals.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+        return [(t, w) for t, w in ranked if w != 0.0][:top]
+
+    def _feature_names(self) -> np.ndarray:
+        names = getattr(self, "_feature_names_cache", None)
+        if names is None:
+            names = self.features_.get_feature_names_out()
+            self._feature_names_cache = names
+        return names
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_feature_names_cache", None)
+        return state
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, path: str, metrics: dict | None = None) -> dict:
+        """Save the model to `path` (joblib) and its model card to ``<path>.json``.
+
+        See :func:`newsclass.save_model`.
+        """
+        from newsclass.persistence import save_model
+
+        return save_model(self, path, metrics=metrics)

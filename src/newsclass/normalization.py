@@ -1,0 +1,91 @@
+"""Text normalisation: the one place where raw article text is cleaned up."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize"]
+
+# Full-width punctuation that Chinese text is written with. NFKC would turn these into
+# ASCII look-alikes; they are kept as they are so that the text still reads as Chinese.
+_KEEP = "，：；！？（）…"
+_KEEP_RE = re.compile(f"([{_KEEP}]+)")
+
+# Control (Cc, except tab and newline), format (Cf) and surrogate (Cs) characters, as of
+# Unicode 14 (Python 3.11's unicodedata); tests check this list against unicodedata.
+_INVISIBLE_RE = re.compile(
+    "["
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "]"
+)
+_NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85]")
+_SPACE_RE = re.compile(r"[^\S\n]+")
+_LINE_EDGE_RE = re.compile(r" ?\n ?")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# CJK punctuation that never ends a sentence, plus brackets and quotes.
+_CJK_INNER = "，、“”‘’《》〈〉「」『』【】（）〔〕—·"
+_FINAL = "。！？!?…；;：:"
+# A single line break between two CJK characters, with no sentence-final mark before it.
+_BROKEN_LINE_RE = re.compile(
+    f"(?<=[{_HAN}{_CJK_INNER}])(?<![{_FINAL}][”’」』）)])\n(?=[{_HAN}{_CJK_INNER}])")
+
+
+def _nfkc(text: str) -> str:
+    parts = _KEEP_RE.split(text)
+    # Odd indices are the kept punctuation runs.
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
+
+
+def normalize(text: str) -> str:
+    """Clean up raw article text.
+
+    Applies Unicode NFKC (so full-width letters and digits become half-width, and
+    enclosed numerals such as ``①`` become plain digits) while keeping the full-width
+    punctuation Chinese is written with (``，：；！？（）…``); removes zero-width,
+    control and other invisible format characters; folds runs of spaces and tabs into
+    one space and three or more line breaks into a blank line; and joins a line break
+    inside a sentence: one between two CJK characters with no sentence-final mark
+    before it, as left by text copied from a PDF column.
+
+    Parameters
+    ----------
+    text : str
+        Raw text.
+
+    Returns
+    -------
+    str
+        The normalised text, stripped of leading and trailing white space. The
+        function is idempotent: ``normalize(normalize(t)) == normalize(t)``.
+
+    Raises
+    ------
+    TypeError
+        If `text` is not a ``str``.
+
+    Examples
+    --------
+    >>> normalize("２０２３年，科技\\n创新　　成果")
+    '2023年，科技创新 成果'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    text = _NEWLINE_RE.sub("\n", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = _nfkc(text)
+    # NFKC can expose new invisible characters or line separators only in theory; a
+    # second pass keeps the function idempotent at negligible cost.
+    text = _INVISIBLE_RE.sub("", _NEWLINE_RE.sub("\n", text))
+    text = _SPACE_RE.sub(" ", text)
+    text = _LINE_EDGE_RE.sub("\n", text)
+    text = _BLANK_LINES_RE.sub("\n\n", text)
+    text = _BROKEN_LINE_RE.sub("", text)
+    return text.strip()

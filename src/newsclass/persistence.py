@@ -1,0 +1,225 @@
+"""Saving and loading models, with a JSON model card beside each model file.
+
+A model file is a joblib pickle: loading it runs code, so load only model files from a
+source you trust. :func:`load_model` checks the file against the SHA-256 in its model
+card before unpickling, which catches changed and truncated files, but a card can be
+forged as easily as a model: the check is for integrity, not for trust.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import warnings
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ModelFileError", "card_path", "file_sha256", "load_model", "read_card",
+           "save_model", "versions"]
+
+
+class ModelFileError(ValueError):
+    """A model file or its model card is missing, changed, truncated or unreadable."""
+
+
+def card_path(path: str | os.PathLike) -> Path:
+    """Path of the model card of the model file `path`: ``<path>.json``."""
+    return Path(f"{os.fspath(path)}.json")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Versions of newsclass, Python and the libraries a model depends on."""
+    import jieba
+    import joblib
+    import numpy
+    import scipy
+    import sklearn
+
+    from newsclass import __version__
+
+    return {"newsclass": __version__, "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "jieba": jieba.__version__,
+            "joblib": joblib.__version__}
+
+
+def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None) -> dict:
+    """Write a fitted :class:`NewsClassifier` to `path` and its card to ``<path>.json``.
+
+    Parameters
+    ----------
+    model : NewsClassifier
+        A fitted model.
+    path : str or path-like
+        Model file to write (conventionally ``*.joblib``). Its folder is created.
+    metrics : dict or None
+        Evaluation results to record; they are also stored in ``model.metrics_``.
+
+    Returns
+    -------
+    dict
+        The model card as written.
+    """
+    import joblib
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model, "calibrated_")
+    if metrics is not None:
+        model.metrics_ = dict(metrics)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(model, tmp, compress=3)
+    os.replace(tmp, path)
+    seg = model.features_.segmenter_
+    card = {
+        "format": "newsclass-model/1",
+        "model_file": path.name,
+        "model_sha256": file_sha256(path),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "labels": [str(c) for c in model.classes_],
+        "training": {"articles": model.n_train_, "label_counts": model.label_counts_,
+                     "sha256": model.training_sha256_},
+        "segmentation": {**seg.describe(), "normalize": bool(model.normalize)},
+        "parameters": {k: _jsonable(v) for k, v in model.get_params(deep=False).items()
+                       if k != "segmenter"},
+        "n_features": int(model.n_features_),
+        "metrics": _jsonable(getattr(model, "metrics_", {})),
+    }
+    card_path(path).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
+    return card
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def read_card(path: str | os.PathLike) -> dict:
+    """Read the model card of the model file `path`.
+
+    Raises
+    ------
+    ModelFileError
+        If the card is missing or is not valid JSON.
+    """
+    cpath = card_path(path)
+    try:
+        return json.loads(cpath.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"model card {cpath} not found: every model file needs the "
+                             "card written beside it by save_model()") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"model card {cpath} is not valid JSON: {exc}") from None
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> Any:
+    """Load a model saved by :func:`save_model`, or the bundled default model.
+
+    The file's SHA-256 is checked against its model card before it is unpickled, and a
+    warning is given when the model was saved under another scikit-learn minor version
+    or another jieba dictionary.
+
+    .. warning:: A model file is a pickle and runs code when loaded. Load only model
+       files from a source you trust.
+
+    Parameters
+    ----------
+    path : str, path-like or None, default=None
+        The model file; ``None`` loads the default model shipped with newsclass.
+    verify : bool, default=True
+        Check the file against its model card. ``False`` loads a file without a card.
+
+    Returns
+    -------
+    NewsClassifier
+
+    Raises
+    ------
+    ModelFileError
+        If the file or its card is missing, the file does not match the card's
+        SHA-256 (changed or truncated), or it cannot be unpickled.
+    """
+    if path is None:
+        from newsclass.default_model import load_default_model
+
+        return load_default_model()
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} not found")
+    card = None
+    if verify:
+        card = read_card(path)
+        expected = card.get("model_sha256")
+        actual = file_sha256(path)
+        if actual != expected:
+            raise ModelFileError(
+                f"model file {path} does not match the SHA-256 in its model card "
+                f"{card_path(path).name} (expected {expected}, got {actual}): the file was "
+                "changed or truncated; refusing to load it")
+    try:
+        with warnings.catch_warnings():
+            # Reported below, once and in plain words.
+            warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
+            model = joblib.load(path)
+    except Exception as exc:
+        raise ModelFileError(f"model file {path} could not be loaded: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    if card is not None:
+        check_compatibility(card, path)
+    return model
+
+
+def check_compatibility(card: dict, path: str | os.PathLike) -> list[str]:
+    """Warn about differences between a model's card and this installation.
+
+    Returns
+    -------
+    list of str
+        The problems found (also issued as ``UserWarning``).
+    """
+    problems = []
+    saved = card.get("versions", {}).get("scikit-learn", "")
+    now = versions()["scikit-learn"]
+    if _minor(saved) != _minor(now):
+        problems.append(
+            f"model {path} was saved with scikit-learn {saved} but {now} is installed; "
+            "its predictions may differ. Retrain it under this version (newsclass train) "
+            "or install the version it was saved with.")
+    seg = card.get("segmentation", {})
+    if seg.get("dictionary_sha256"):
+        from newsclass.segment import _file_sha256, _jieba_dictionary_path
+
+        if _file_sha256(_jieba_dictionary_path()) != seg["dictionary_sha256"]:
+            problems.append(f"model {path} was trained with a different jieba main "
+                            "dictionary; segmentation, and so predictions, may differ.")
+    for p in problems:
+        warnings.warn(p, UserWarning, stacklevel=3)
+    return problems

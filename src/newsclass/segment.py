@@ -1,0 +1,220 @@
+"""Word segmentation with jieba, through a private tokenizer."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+
+__all__ = ["Segmenter", "read_word_list"]
+
+WordSource = str | PathLike | Iterable[str] | None
+
+_DEFAULT = "default"
+# Loaded tokenizers, one per (dictionary, user words) in this process, so that copies of
+# a Segmenter (clone, GridSearchCV, unpickling) do not reload the dictionary. A loaded
+# tokenizer is never changed after it is built, so sharing it cannot change results.
+_LOADED: dict[tuple[str, str], object] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def _data_text(name: str) -> str:
+    return resources.files("newsclass").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+
+
+def read_word_list(source: WordSource, default_name: str) -> tuple[str, ...]:
+    """Read a word list from the bundled default, a file, or an iterable of words.
+
+    Parameters
+    ----------
+    source : {"default"}, path-like, iterable of str, or None
+        ``"default"`` reads the bundled list `default_name`; a ``str`` or path names a
+        UTF-8 file with one entry per line (``#`` starts a comment line); any other
+        iterable gives the entries themselves; ``None`` gives an empty list.
+    default_name : str
+        File name of the bundled list in ``newsclass/data``.
+
+    Returns
+    -------
+    tuple of str
+        The entries, stripped, without blank and comment lines, in order.
+    """
+    if source is None:
+        return ()
+    if isinstance(source, str) and source == _DEFAULT:
+        lines = _data_text(default_name).splitlines()
+    elif isinstance(source, (str, PathLike)):
+        path = Path(source)
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"word list file not found: {path}") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"word list file {path} is not UTF-8: {exc}") from None
+    else:
+        lines = []
+        for i, item in enumerate(source):
+            if not isinstance(item, str):
+                raise TypeError(f"word list item {i} is {type(item).__name__}, expected str")
+            lines.append(item)
+    return tuple(s for s in (line.strip() for line in lines) if s and not s.startswith("#"))
+
+
+def _parse_entry(entry: str) -> tuple[str, int | None, str | None]:
+    """Split a jieba user-dictionary line ``word [freq] [tag]``."""
+    parts = entry.split()
+    word, freq, tag = parts[0], None, None
+    rest = parts[1:]
+    if rest and rest[0].isdigit():
+        freq = int(rest.pop(0))
+    if rest:
+        tag = rest[0]
+    return word, freq, tag
+
+
+def _sha256_lines(lines: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _jieba_dictionary_path() -> str:
+    import jieba
+
+    return jieba.DEFAULT_DICT or str(Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
+
+
+class Segmenter:
+    """Chinese word segmenter backed by a private ``jieba.Tokenizer``.
+
+    The tokenizer is built lazily on first use and never touches jieba's global
+    tokenizer. Pickling keeps the settings and the user words themselves, not the loaded
+    dictionary, which is rebuilt on first use after unpickling. Single-character words
+    are kept; white-space tokens and stopwords are dropped.
+
+    Parameters
+    ----------
+    user_dict : {"default"}, path-like, iterable of str, or None, default="default"
+        Extra words, in jieba's user-dictionary format (``word [freq] [tag]``).
+        ``"default"`` is newsclass's bundled news-domain dictionary. The words are read
+        when the segmenter is created and travel with it.
+    stopwords : {"default"}, path-like, iterable of str, or None, default="default"
+        Tokens to drop. ``"default"`` is the bundled list of function words and
+        punctuation.
+    hmm : bool, default=True
+        Let jieba's HMM join characters into words it does not know.
+
+    Attributes
+    ----------
+    user_words : tuple of str
+        The user-dictionary entries.
+    stopwords : frozenset of str
+        The stopwords.
+
+    Examples
+    --------
+    >>> seg = Segmenter()
+    >>> seg.cut("市人大常委会召开会议")
+    ['市人大', '常委会', '召开', '会议']
+    """
+
+    def __init__(self, user_dict: WordSource = _DEFAULT, stopwords: WordSource = _DEFAULT,
+                 hmm: bool = True) -> None:
+        self.user_words = read_word_list(user_dict, "userdict.txt")
+        self.stopwords = frozenset(read_word_list(stopwords, "stopwords.txt"))
+        self.hmm = bool(hmm)
+        self._tokenizer = None
+
+    def __repr__(self) -> str:
+        return (f"Segmenter(user_words={len(self.user_words)}, "
+                f"stopwords={len(self.stopwords)}, hmm={self.hmm})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Segmenter):
+            return NotImplemented
+        return (self.user_words, self.stopwords, self.hmm) == (
+            other.user_words, other.stopwords, other.hmm)
+
+    def __hash__(self) -> int:
+        return hash((self.user_words, self.stopwords, self.hmm))
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_tokenizer"] = None
+        return state
+
+    @property
+    def tokenizer(self):
+        """The private ``jieba.Tokenizer``, loaded on first access."""
+        if self._tokenizer is None:
+            key = (_jieba_dictionary_path(), _sha256_lines(self.user_words))
+            with _LOADED_LOCK:
+                tok = _LOADED.get(key)
+                if tok is None:
+                    tok = self._build_tokenizer(key[0])
+                    _LOADED[key] = tok
+            self._tokenizer = tok
+        return self._tokenizer
+
+    def _build_tokenizer(self, dictionary: str):
+        import jieba
+
+        tok = jieba.Tokenizer(dictionary)
+        tok.initialize()
+        for entry in self.user_words:
+            word, freq, tag = _parse_entry(entry)
+            # freq=None lets jieba pick the lowest frequency that keeps the word whole.
+            tok.add_word(word, freq if freq else None, tag)
+        return tok
+
+    def cut(self, text: str) -> list[str]:
+        """Segment one text into words.
+
+        Parameters
+        ----------
+        text : str
+            Text to segment (normally already passed through :func:`newsclass.normalize`).
+
+        Returns
+        -------
+        list of str
+            The words, in order, without white space and stopwords.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Segmenter.cut() expects str, got {type(text).__name__}")
+        stop = self.stopwords
+        return [w for w in self.tokenizer.lcut(text, HMM=self.hmm)
+                if w not in stop and not w.isspace()]
+
+    __call__ = cut
+
+    def describe(self) -> dict:
+        """Settings and checksums that identify this segmenter's output.
+
+        Returns
+        -------
+        dict
+            jieba version, the SHA-256 of jieba's main dictionary, of the user words and
+            of the stopwords, their counts and the HMM flag.
+        """
+        import jieba
+
+        return {
+            "backend": "jieba",
+            "jieba_version": jieba.__version__,
+            "dictionary_sha256": _file_sha256(_jieba_dictionary_path()),
+            "user_words": len(self.user_words),
+            "user_dict_sha256": _sha256_lines(self.user_words),
+            "stopwords": len(self.stopwords),
+            "stopwords_sha256": _sha256_lines(sorted(self.stopwords)),
+            "hmm": self.hmm,
+        }
+
+
+def _file_sha256(path: str | PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

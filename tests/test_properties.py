@@ -1,0 +1,38 @@
+"""Property-based tests over arbitrary Unicode."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclass import Segmenter, normalize
+
+# Mix arbitrary code points with the characters the code treats specially.
+special = st.sampled_from(list("\n\r\t 　，。！？：；（）…“”\u200b\ufeff①ＡＢ１人大代表科技"))
+texts = st.text(alphabet=st.one_of(st.characters(), special), max_size=200)
+SEG = Segmenter()
+
+
+@given(texts)
+@settings(max_examples=300, deadline=None)
+def test_normalize_never_raises_and_is_idempotent(text):
+    once = normalize(text)
+    assert isinstance(once, str)
+    assert normalize(once) == once
+
+
+@given(texts)
+@settings(max_examples=200, deadline=None)
+def test_segmenter_never_raises(text):
+    words = SEG.cut(normalize(text))
+    assert all(isinstance(w, str) and w and not w.isspace() for w in words)
+    raw = SEG.cut(text)
+    assert all(isinstance(w, str) for w in raw)
+
+
+@given(st.lists(texts, min_size=1, max_size=5))
+@settings(max_examples=100, deadline=None)
+def test_predict_never_raises(tiny_model, texts_):
+    pred = tiny_model.predict(texts_)
+    assert len(pred) == len(texts_)
+    assert set(pred) <= set(tiny_model.classes_)
+    proba = tiny_model.predict_proba(texts_)
+    assert abs(proba.sum(axis=1) - 1).max() < 1e-6

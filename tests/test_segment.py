@@ -1,0 +1,96 @@
+import pickle
+import time
+
+import jieba
+import pytest
+
+from newsclass import Segmenter
+
+
+def test_private_tokenizer_not_global():
+    seg = Segmenter()
+    seg.cut("人大代表")
+    assert seg.tokenizer is not jieba.dt
+    # The global tokenizer does not learn our user words.
+    assert "科技型中小企业" not in jieba.dt.FREQ
+
+
+def test_user_dictionary_words_kept_whole():
+    assert "科技型中小企业" in Segmenter().cut("全市科技型中小企业数量增长")
+    assert "票决制" in Segmenter().cut("推行票决制")
+
+
+def test_user_dict_from_iterable_and_file(tmp_path):
+    assert "雁城英才卡" in Segmenter(user_dict=["雁城英才卡"]).cut("申领雁城英才卡")
+    path = tmp_path / "words.txt"
+    path.write_text("# comment\n衡山科学城 50 ns\n", encoding="utf-8")
+    seg = Segmenter(user_dict=path)
+    assert seg.user_words == ("衡山科学城 50 ns",)
+    assert "衡山科学城" in seg.cut("衡山科学城孵化器")
+
+
+def test_missing_word_list_file_is_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
+        Segmenter(user_dict=tmp_path / "nope.txt")
+
+
+def test_stopwords_and_spaces_removed_single_characters_kept():
+    words = Segmenter().cut("我 在 学校 的 门口 看 书。")
+    assert "的" not in words and "。" not in words and " " not in words
+    assert "书" in words and "看" in words
+
+
+def test_custom_and_no_stopwords():
+    assert Segmenter(stopwords=["门口"]).cut("学校门口") == ["学校"]
+    assert "的" in Segmenter(stopwords=None).cut("我的书")
+
+
+def test_hmm_switch():
+    # An unknown name is joined by the HMM and split without it.
+    text = "许珂报道"
+    assert Segmenter(hmm=True).cut(text) != Segmenter(hmm=False).cut(text)
+
+
+def test_pickle_drops_loaded_dictionary_and_reloads():
+    seg = Segmenter()
+    seg.cut("预热")
+    data = pickle.dumps(seg)
+    assert len(data) < 20_000
+    back = pickle.loads(data)
+    assert back._tokenizer is None
+    assert back == seg
+    assert back.cut("人大代表票决制") == seg.cut("人大代表票决制")
+
+
+def test_callable_and_type_error():
+    seg = Segmenter()
+    assert seg("科技创新") == seg.cut("科技创新")
+    with pytest.raises(TypeError, match="int"):
+        seg.cut(5)
+
+
+def test_describe_has_checksums():
+    info = Segmenter().describe()
+    assert info["backend"] == "jieba"
+    assert len(info["dictionary_sha256"]) == 64
+    assert info["user_dict_sha256"] != Segmenter(user_dict=None).describe()["user_dict_sha256"]
+
+
+def test_overhead_over_plain_jieba_is_small():
+    seg = Segmenter(user_dict=None, stopwords=None)
+    tok = seg.tokenizer
+    text = "衡阳市科技创新攻坚战取得新成效，高新技术企业总数突破一千家。" * 200
+    for _ in range(2):
+        seg.cut(text)
+        tok.lcut(text)
+
+    def best(fn):
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            fn(text)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    # Generous bound for a shared CI machine; benchmarks/segment_speed.py measures it.
+    assert best(seg.cut) <= best(tok.lcut) * 1.5
