@@ -17,11 +17,13 @@ from _data import load_split, machine
 
 from newsclass import NewsClassifier, Segmenter
 
+# One change at a time from the defaults (HMM off, C 2.0, term weighting 0.5,
+# words 1-1, characters 1-3 at weight 1.4, sublinear tf, min_df 1, sigmoid calibration).
 VARIANTS = [
     ("defaults", {}),
+    ("HMM on", {"segmenter": Segmenter(hmm=True)}),
     ("no stopwords", {"segmenter": Segmenter(stopwords=None)}),
     ("no user dictionary", {"segmenter": Segmenter(user_dict=None)}),
-    ("HMM off", {"segmenter": Segmenter(hmm=False)}),
     ("words only", {"char_ngram_range": None}),
     ("word bigrams", {"word_ngram_range": (1, 2)}),
     ("chars 1-2", {"char_ngram_range": (1, 2)}),
@@ -31,8 +33,10 @@ VARIANTS = [
     ("char weight 2.0", {"char_weight": 2.0}),
     ("min_df 2", {"min_df": 2}),
     ("no sublinear tf", {"sublinear_tf": False}),
-    ("C 0.5", {"C": 0.5}),
-    ("C 2.0", {"C": 2.0}),
+    ("C 1.0", {"C": 1.0}),
+    ("C 4.0", {"C": 4.0}),
+    ("no term weighting", {"nb_weight": 0.0}),
+    ("term weighting 1.0", {"nb_weight": 1.0}),
     ("isotonic calibration", {"calibration": "isotonic"}),
 ]
 

@@ -22,15 +22,21 @@ _EXPORTS = {
     "save_model": "newsclass.persistence",
     "ModelFileError": "newsclass.persistence",
     "LABELS": "newsclass.labels",
+    "Article": "newsclass.articles",
+    "Page": "newsclass.articles",
+    "split_articles": "newsclass.articles",
+    "split_page": "newsclass.articles",
     "label_name": "newsclass.labels",
 }
 
 __all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
     "__version__", "normalize", "Segmenter", "TextFeatures", "as_documents", "Document",
     "NewsClassifier", "load_model", "save_model", "ModelFileError", "LABELS", "label_name",
+    "Article", "Page", "split_articles", "split_page",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from newsclass.articles import Article, Page, split_articles, split_page
     from newsclass.documents import Document, as_documents
     from newsclass.features import TextFeatures
     from newsclass.labels import LABELS, label_name

@@ -1,19 +1,178 @@
-"""The default model bundled with newsclass."""
+"""The default model: its recipe, its corpus, and how it is loaded or rebuilt.
+
+The default model is trained from the labelled corpus in ``seeds/corpus`` (bundled with
+the package) by :func:`train_default`, deterministically. It ships inside the package.
+When the installed scikit-learn differs in minor version from the one the shipped file
+was saved with, :func:`load_default_model` does not trust the pickle: it rebuilds the
+model from the bundled corpus once, into a user cache folder, and uses that.
+"""
 
 from __future__ import annotations
 
-from newsclass.persistence import ModelFileError
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-__all__ = ["load_default_model"]
+from newsclass.persistence import ModelFileError, load_model, read_card, save_model, versions
+
+__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "cache_dir", "cross_validate", "load_default_model",
+           "read_corpus", "train_default"]
+
+MODEL_NAME = "default_model.joblib"
+#: NewsClassifier parameters of the default model (its other parameters are the defaults).
+#: ``min_df=3`` drops rare n-grams: a third of the file size, and 5-fold macro-F1 on the
+#: corpus went from 0.978 (min_df=1) to 0.979.
+DEFAULT_PARAMS: dict[str, Any] = {"min_df": 3}
+
+
+def _package_data() -> Path:
+    return Path(str(resources.files("newsclass").joinpath("data")))
+
+
+def read_corpus(folder: str | os.PathLike | None = None) -> tuple[list[dict], list[str]]:
+    """Read a labelled corpus: every ``*.jsonl`` file of `folder`, in name order.
+
+    Parameters
+    ----------
+    folder : path-like or None
+        Folder of JSON-lines files with ``title``, ``text`` and ``label`` fields; ``None``
+        reads the corpus bundled with newsclass.
+
+    Returns
+    -------
+    articles : list of dict
+        ``{"id", "title", "body"}`` per article.
+    labels : list of str
+    """
+    folder = Path(folder) if folder is not None else _package_data() / "corpus"
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no *.jsonl corpus files in {folder}")
+    articles, labels = [], []
+    for path in files:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                articles.append({"id": row["id"], "title": row["title"], "body": row["text"]})
+                labels.append(row["label"])
+            except (ValueError, KeyError) as exc:
+                raise ValueError(f"{path}:{n}: bad corpus line: {exc}") from None
+    return articles, labels
+
+
+def cross_validate(articles: list, labels: list[str], folds: int = 5,
+                   params: dict | None = None) -> dict:
+    """Stratified k-fold cross-validation of the default recipe.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_f1``, per-label ``precision``/``recall``/``f1``/``support``
+        and the confusion matrix (rows: true label, columns: predicted).
+    """
+    import numpy as np
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from newsclass.model import NewsClassifier
+
+    y = np.asarray(labels)
+    model = NewsClassifier(**(DEFAULT_PARAMS if params is None else params))
+    pred = cross_val_predict(model, articles, y,
+                             cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+    names = sorted(set(labels))
+    p, r, f, s = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)
+    return {
+        "folds": folds,
+        "accuracy": round(float(np.mean(pred == y)), 4),
+        "macro_f1": round(float(np.mean(f)), 4),
+        "per_label": {n: {"precision": round(float(a), 4), "recall": round(float(b), 4),
+                          "f1": round(float(c), 4), "support": int(d)}
+                      for n, a, b, c, d in zip(names, p, r, f, s, strict=True)},
+        "confusion_matrix": {"labels": names,
+                             "matrix": confusion_matrix(y, pred, labels=names).tolist()},
+    }
+
+
+def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
+                  cv: int = 5):
+    """Train the default model from the corpus, deterministically.
+
+    Parameters
+    ----------
+    corpus : path-like or None
+        Corpus folder; ``None`` is the bundled corpus.
+    out : path-like or None
+        Where to save the model (and its card beside it); ``None`` saves nothing.
+    cv : int, default=5
+        Folds of the cross-validation recorded in the card; 0 skips it.
+
+    Returns
+    -------
+    NewsClassifier
+    """
+    from newsclass.model import NewsClassifier
+
+    articles, labels = read_corpus(corpus)
+    model = NewsClassifier(**DEFAULT_PARAMS).fit(articles, labels)
+    model.metrics_ = {"cv": cross_validate(articles, labels, cv)} if cv else {}
+    if out is not None:
+        save_model(model, out)
+    return model
+
+
+def cache_dir() -> Path:
+    """Folder for default models rebuilt under another scikit-learn.
+
+    ``$NEWSCLASS_CACHE_DIR``, else ``$XDG_CACHE_HOME/newsclass``, else
+    ``~/.cache/newsclass``.
+    """
+    env = os.environ.get("NEWSCLASS_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsclass"
+
+
+def _same_minor(a: str, b: str) -> bool:
+    return a.split(".")[:2] == b.split(".")[:2]
 
 
 def load_default_model():
-    """Load the bundled default model.
+    """Load the default model bundled with newsclass.
+
+    If the bundled file was saved under another scikit-learn minor version than the one
+    installed, the model is rebuilt from the bundled corpus (once; about half a minute),
+    saved in :func:`cache_dir` and loaded from there, so that predictions never come
+    from a pickle that the installed scikit-learn may read wrongly.
+
+    Returns
+    -------
+    NewsClassifier
 
     Raises
     ------
     ModelFileError
-        No default model is bundled with this build.
+        If no default model is bundled, or the bundled file fails its checksum.
     """
-    raise ModelFileError("no default model is bundled with this build of newsclass; "
-                         "pass the path of a model file")
+    path = _package_data() / MODEL_NAME
+    if not path.is_file():
+        raise ModelFileError(f"no default model is bundled with this newsclass ({path} is "
+                             "missing); rebuild it with: python -m newsclass.train_default")
+    card = read_card(path)
+    saved = card.get("versions", {}).get("scikit-learn", "")
+    installed = versions()["scikit-learn"]
+    if _same_minor(saved, installed):
+        return load_model(path)
+    rebuilt = cache_dir() / f"default-{card['training']['sha256'][:12]}-sklearn{installed}.joblib"
+    if rebuilt.is_file():
+        return load_model(rebuilt)
+    print(f"newsclass: the bundled default model was saved with scikit-learn {saved}, but "
+          f"{installed} is installed; rebuilding it from the bundled corpus into {rebuilt} "
+          "(once)...", file=sys.stderr)
+    return train_default(out=rebuilt, cv=0)

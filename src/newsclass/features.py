@@ -127,6 +127,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             out.append((title_words, words, f"{title}\n{body}" if title else body))
         return out
 
+    @staticmethod
+    def _slim(vectorizer: TfidfVectorizer) -> TfidfVectorizer:
+        # Older scikit-learn keeps every dropped term in `stop_words_`, which only
+        # bloats the model file.
+        if getattr(vectorizer, "stop_words_", None) is not None:
+            vectorizer.stop_words_ = None
+        return vectorizer
+
     def _vectorizer(self, **kw) -> TfidfVectorizer:
         kw = {"min_df": self.min_df, "max_df": self.max_df, **kw}
         return TfidfVectorizer(sublinear_tf=self.sublinear_tf, dtype=np.float32, **kw)
@@ -159,7 +167,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         words = [word_ngrams(p[1], self.word_ngram_range) for p in prepared]
         self.word_vectorizer_ = self._vectorizer(analyzer=_identity)
         try:
-            self.word_vectorizer_.fit(words)
+            self._slim(self.word_vectorizer_.fit(words))
         except ValueError:
             raise ValueError("the training articles contain no words (all empty or "
                              "stopwords only)") from None
@@ -167,7 +175,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         if self.char_ngram_range:
             self.char_vectorizer_ = self._vectorizer(analyzer="char",
                                                      ngram_range=tuple(self.char_ngram_range))
-            self.char_vectorizer_.fit([p[2] for p in prepared])
+            self._slim(self.char_vectorizer_.fit([p[2] for p in prepared]))
         self.title_vectorizer_ = None
         titles = [word_ngrams(p[0], self.word_ngram_range) for p in prepared]
         if self.title_weight and any(titles):

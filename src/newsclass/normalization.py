@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize"]
+__all__ = ["ends_sentence", "join_broken_lines", "normalize"]
 
 # Full-width punctuation that Chinese text is written with. NFKC would turn these into
 # ASCII look-alikes; they are kept as they are so that the text still reads as Chinese.
@@ -36,6 +36,39 @@ _FINAL = "。！？!?…；;：:"
 # A single line break between two CJK characters, with no sentence-final mark before it.
 _BROKEN_LINE_RE = re.compile(
     f"(?<=[{_HAN}{_CJK_INNER}])(?<![{_FINAL}][”’」』）)])\n(?=[{_HAN}{_CJK_INNER}])")
+
+
+def join_broken_lines(text: str) -> str:
+    """Join every line break that falls inside a sentence.
+
+    A break is inside a sentence when it stands between two CJK characters (Han or
+    non-final CJK punctuation) and no sentence-final mark comes before it. Nothing else
+    in the text changes.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
+    return _BROKEN_LINE_RE.sub("", text)
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether `line` ends with a sentence-final mark (possibly followed by a closing quote).
+
+    Parameters
+    ----------
+    line : str
+
+    Returns
+    -------
+    bool
+    """
+    stripped = line.rstrip().rstrip("”’」』）)\"'")
+    return bool(stripped) and stripped[-1] in _FINAL
 
 
 def _nfkc(text: str) -> str:
@@ -87,5 +120,5 @@ def normalize(text: str) -> str:
     text = _SPACE_RE.sub(" ", text)
     text = _LINE_EDGE_RE.sub("\n", text)
     text = _BLANK_LINES_RE.sub("\n\n", text)
-    text = _BROKEN_LINE_RE.sub("", text)
+    text = join_broken_lines(text)
     return text.strip()

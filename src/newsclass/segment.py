@@ -102,8 +102,11 @@ class Segmenter:
     stopwords : {"default"}, path-like, iterable of str, or None, default="default"
         Tokens to drop. ``"default"`` is the bundled list of function words and
         punctuation.
-    hmm : bool, default=True
-        Let jieba's HMM join characters into words it does not know.
+    hmm : bool, default=False
+        Let jieba's HMM join characters into words it does not know. jieba's own default
+        is on; newsclass turns it off because that classified better on both the
+        THUCNews benchmark and our corpus (``benchmarks/tune_features.py``), and the
+        character n-grams already cover unknown words.
 
     Attributes
     ----------
@@ -120,7 +123,7 @@ class Segmenter:
     """
 
     def __init__(self, user_dict: WordSource = _DEFAULT, stopwords: WordSource = _DEFAULT,
-                 hmm: bool = True) -> None:
+                 hmm: bool = False) -> None:
         self.user_words = read_word_list(user_dict, "userdict.txt")
         self.stopwords = frozenset(read_word_list(stopwords, "stopwords.txt"))
         self.hmm = bool(hmm)
