@@ -1,28 +1,227 @@
-"""The ``newsclass`` command: a thin layer over the library's public functions."""
+"""The ``newsclass`` command: a thin layer over the library's public functions.
+
+Each subcommand calls one function with the same option names: ``label`` →
+:func:`newsclass.label_files`, ``split`` → :func:`newsclass.split_page`, ``train`` →
+:func:`newsclass.train_files`, ``evaluate`` → :func:`newsclass.evaluate_files`, ``info``
+→ :func:`newsclass.model_info`. Exit status: 0 success, 1 some inputs failed, 2 usage
+error (bad options, unreadable model, existing output).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
+from pathlib import Path
 
 from newsclass._version import __version__
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit status 2)."""
+
+
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        lo, hi = (int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected two integers like 1,3, got {text!r}") from None
+    return lo, hi
+
+
+def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
+    g = p.add_argument_group("input")
+    g.add_argument("--input-format", choices=["txt", "jsonl", "csv", "tsv"],
+                   help="format of all inputs (default: by extension; stdin: jsonl)")
+    g.add_argument("--glob", default="*", help="file pattern inside folders (default: *)")
+    if split:
+        g.add_argument("--no-split", dest="split", action="store_false",
+                       help=".txt files are one article each, not pages to split")
+    g.add_argument("--text-field", default="text", help="body field of JSONL/CSV (text)")
+    g.add_argument("--title-field", default="title", help="title field of JSONL/CSV (title)")
+    g.add_argument("--id-field", default="id", help="id field of JSONL/CSV (id)")
+    g.add_argument("--encoding", help="force an input encoding (default: detect)")
+
+
+def _read_options(args: argparse.Namespace) -> dict:
+    opts = {"input_format": args.input_format, "glob": args.glob,
+            "text_field": args.text_field, "title_field": args.title_field,
+            "id_field": args.id_field, "encoding": args.encoding}
+    if hasattr(args, "split"):
+        opts["split"] = args.split
+    return opts
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsclass", description="Label Chinese news articles by topic.")
     parser.add_argument("--version", action="version", version=f"newsclass {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("label", help="label files, folders or stdin in one batch",
+                       description="Label every article of the inputs; write one record "
+                       "per article (JSONL, CSV or TSV) and an error report.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder, or - for stdin")
+    p.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    p.add_argument("--format", dest="output_format", choices=["jsonl", "csv", "tsv"],
+                   help="output format (default: by extension, else jsonl)")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV/TSV with a UTF-8 BOM, for Excel on Chinese Windows")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--threshold", type=float, help="below this confidence, label other")
+    p.add_argument("--top-k", type=int, default=3, help="labels listed in 'top' (3)")
+    p.add_argument("--explain", type=int, default=0, metavar="N",
+                   help="list the N terms behind each decision in 'terms'")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    _add_read_options(p)
+
+    p = sub.add_parser("split", help="split a newspaper page into articles (JSON lines)")
+    p.add_argument("page", help="a page as a text file, or - for stdin")
+    p.add_argument("-o", "--output", default="-", help="output JSONL file (default: stdout)")
+    p.add_argument("--encoding", help="force the page's encoding (default: detect)")
+
+    p = sub.add_parser("train", help="train a model on labelled data",
+                       description="Train on JSONL/CSV/TSV files with a label field, or on "
+                       "folders with one sub-folder of .txt files per label.")
+    p.add_argument("data", nargs="*", metavar="DATA")
+    p.add_argument("-o", "--output", help="model file to write (its card goes beside it)")
+    p.add_argument("--default", action="store_true",
+                   help="rebuild the bundled default model from the bundled corpus")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5; 0: none)")
+    p.add_argument("--label-field", default="label", help="label field (label)")
+    p.add_argument("--C", type=float, dest="C", help="SVM regularisation (default 2.0)")
+    p.add_argument("--word-ngrams", type=_pair, help="word n-gram range, e.g. 1,2")
+    p.add_argument("--char-ngrams", type=_pair, help="character n-gram range, e.g. 1,3")
+    p.add_argument("--min-df", type=int, help="drop terms in fewer articles (1)")
+    p.add_argument("--title-weight", type=float, help="weight of title words (1.0)")
+    p.add_argument("--threshold", type=float, help="confidence below which to say other")
+    p.add_argument("-q", "--quiet", action="store_true", help="print less")
+    _add_read_options(p, split=False)
+
+    p = sub.add_parser("evaluate", help="score a model on labelled data")
+    p.add_argument("data", nargs="+", metavar="DATA")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--report", help="folder for metrics.json, confusion.png, coverage.png "
+                   "and errors.jsonl")
+    p.add_argument("--label-field", default="label", help="label field (label)")
+    _add_read_options(p, split=False)
+
+    p = sub.add_parser("info", help="show a model's card")
+    p.add_argument("model", nargs="?", help="model file (default: the bundled model)")
     return parser
 
 
+def _cmd_label(args: argparse.Namespace) -> int:
+    from newsclass.batch import label_files
+
+    result = label_files(
+        args.inputs, args.output, model=args.model, output_format=args.output_format,
+        excel=args.excel, top_k=args.top_k, explain=args.explain, threshold=args.threshold,
+        jobs=args.jobs, resume=args.resume, force=args.force,
+        progress=False if args.quiet else None, **_read_options(args))
+    if not args.quiet:
+        print(result.summary(), file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def _cmd_split(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from newsclass.readers import read_text
+
+    page = read_text(args.page, encoding=args.encoding)
+    from newsclass.articles import split_page
+
+    lines = []
+    for article in split_page(page).articles:
+        record = asdict(article)
+        record["subtitles"] = list(article.subtitles)
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    if args.output == "-":
+        sys.stdout.write("".join(lines))
+    else:
+        Path(args.output).write_text("".join(lines), encoding="utf-8")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from newsclass.training import train_files
+
+    if not args.default and not args.data:
+        raise UsageError("give training DATA, or --default to rebuild the default model")
+    if not args.output:
+        raise UsageError("give -o MODEL, the model file to write")
+    names = {"C": "C", "word_ngrams": "word_ngram_range", "char_ngrams": "char_ngram_range",
+             "min_df": "min_df", "title_weight": "title_weight", "threshold": "threshold"}
+    params = {name: getattr(args, opt) for opt, name in names.items()
+              if getattr(args, opt) is not None}
+    result = train_files(args.data, args.output, cv=args.cv, default=args.default,
+                         label_field=args.label_field, read_options=_read_options(args),
+                         **params)
+    for err in result.errors:
+        print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
+    model = result.model
+    print(f"trained on {model.n_train_} articles: " + ", ".join(
+        f"{k} {v}" for k, v in model.label_counts_.items()))
+    cv = result.metrics.get("cv")
+    if cv:
+        print(f"{cv['folds']}-fold cross-validation: accuracy {cv['accuracy']:.4f}, "
+              f"macro-F1 {cv['macro_f1']:.4f}")
+        print(f"{'label':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+        for label, m in cv["per_label"].items():
+            print(f"{label:<12}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}"
+                  f"{m['support']:>9}")
+    print(f"wrote {result.output} and {result.output}.json")
+    return 1 if result.errors else 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from newsclass.evaluate import evaluate_files, format_metrics
+
+    result = evaluate_files(args.data, model=args.model, report=args.report,
+                            label_field=args.label_field, read_options=_read_options(args))
+    for err in result.errors:
+        print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
+    print(format_metrics(result.metrics))
+    if args.report:
+        print(f"report written to {args.report}/")
+    return 1 if result.errors else 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from newsclass.info import model_info
+
+    print(model_info(args.model))
+    return 0
+
+
+COMMANDS = {"label": _cmd_label, "split": _cmd_split, "train": _cmd_train,
+            "evaluate": _cmd_evaluate, "info": _cmd_info}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    # jieba announces every dictionary load at DEBUG level on stderr.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    from newsclass.persistence import ModelFileError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, FileExistsError, ModelFileError, ValueError) as exc:
+        print(f"newsclass {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -66,8 +66,19 @@ def read_corpus(folder: str | os.PathLike | None = None) -> tuple[list[dict], li
 
 
 def cross_validate(articles: list, labels: list[str], folds: int = 5,
-                   params: dict | None = None) -> dict:
-    """Stratified k-fold cross-validation of the default recipe.
+                   params: dict | None = None, n_jobs: int | None = None) -> dict:
+    """Stratified k-fold cross-validation of a NewsClassifier recipe.
+
+    Parameters
+    ----------
+    articles, labels
+        The data.
+    folds : int, default=5
+    params : dict or None
+        NewsClassifier parameters; ``None`` is the default model's recipe.
+    n_jobs : int or None
+        Folds run in parallel through joblib (and so on a Dask cluster inside
+        ``joblib.parallel_backend("dask")``).
 
     Returns
     -------
@@ -83,7 +94,7 @@ def cross_validate(articles: list, labels: list[str], folds: int = 5,
 
     y = np.asarray(labels)
     model = NewsClassifier(**(DEFAULT_PARAMS if params is None else params))
-    pred = cross_val_predict(model, articles, y,
+    pred = cross_val_predict(model, articles, y, n_jobs=n_jobs,
                              cv=StratifiedKFold(folds, shuffle=True, random_state=0))
     names = sorted(set(labels))
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)

@@ -321,20 +321,15 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         -------
         list of lists of (label, probability), most probable first
         """
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        proba = self.predict_proba(X)
-        order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
-        return [[(str(self.classes_[j]), float(row[j])) for j in idx]
-                for row, idx in zip(proba, order, strict=False)]
+        return [d["top"] for d in self.predict_details(X, k=k)]
 
     def explain(self, text: Any, top: int = 10,
                 label: str | None = None) -> list[tuple[str, float]]:
         """The terms that pushed an article towards (or away from) a label.
 
-        Each feature's contribution is its TF-IDF value times the SVM weight for the
-        label; contributions of the same surface term from the word, character and
-        title blocks are added up.
+        Each feature's contribution is its (weighted) TF-IDF value times the SVM weight
+        for the label; contributions of the same surface term from the word, character
+        and title blocks are added up.
 
         Parameters
         ----------
@@ -354,6 +349,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         features, empty = self._features([text])
         if label is None:
             label = str(self._labels_from_proba(self._proba(features, empty))[0])
+        return self._explain_row(features, 0, label, top)
+
+    def _explain_row(self, features, i: int, label: str, top: int) -> list[tuple[str, float]]:
         classes = [str(c) for c in self.classes_]
         if label not in classes:
             raise ValueError(f"unknown label {label!r}; the model knows {classes}")
@@ -362,14 +360,49 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             weights = coef[0] if classes.index(label) == 1 else -coef[0]
         else:
             weights = coef[classes.index(label)]
-        row = features.tocsr()[0]
+        lo, hi = features.indptr[i], features.indptr[i + 1]
         names = self._feature_names()
         totals: dict[str, float] = {}
-        for j, value in zip(row.indices, row.data, strict=False):
+        for j, value in zip(features.indices[lo:hi], features.data[lo:hi], strict=True):
             term = names[j][2:]
             totals[term] = totals.get(term, 0.0) + float(value * weights[j])
         ranked = sorted(totals.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
         return [(t, w) for t, w in ranked if w != 0.0][:top]
+
+    def predict_details(self, X: Iterable[Any], k: int = 3,
+                        terms: int = 0) -> list[dict[str, Any]]:
+        """Label, confidence, top labels and explaining terms of each article, in one pass.
+
+        Parameters
+        ----------
+        X : iterable of articles
+        k : int, default=3
+            How many of the most probable labels to list.
+        terms : int, default=0
+            How many explaining terms to give per article (see :meth:`explain`).
+
+        Returns
+        -------
+        list of dict
+            ``{"label", "confidence", "top": [(label, probability), ...],
+            "terms": [(term, weight), ...]}`` per article; ``confidence`` is the
+            probability of the best label.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        features, empty = self._features(X)
+        proba = self._proba(features, empty)
+        labels = self._labels_from_proba(proba)
+        order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+        out = []
+        for i, (row, idx) in enumerate(zip(proba, order, strict=True)):
+            out.append({
+                "label": str(labels[i]),
+                "confidence": float(row.max()),
+                "top": [(str(self.classes_[j]), float(row[j])) for j in idx],
+                "terms": self._explain_row(features, i, str(labels[i]), terms) if terms else [],
+            })
+        return out
 
     def _feature_names(self) -> np.ndarray:
         names = getattr(self, "_feature_names_cache", None)
