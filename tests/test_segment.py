@@ -5,14 +5,44 @@ import jieba
 import pytest
 
 from newsclass import Segmenter
+from newsclass.segment import BACKENDS
 
 
-def test_private_tokenizer_not_global():
-    seg = Segmenter()
-    seg.cut("人大代表")
-    assert seg.tokenizer is not jieba.dt
-    # The global tokenizer does not learn our user words.
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_private_tokenizer_not_global(backend):
+    import rjieba
+
+    seg = Segmenter(backend=backend)
+    assert "科技型中小企业" in seg.cut("全市科技型中小企业")
+    assert seg.tokenizer is not jieba.dt and seg.tokenizer is not rjieba._DEFAULT_JIEBA
+    # The global tokenizers do not learn our user words.
     assert "科技型中小企业" not in jieba.dt.FREQ
+    assert rjieba.cut("全市科技型中小企业", False) != seg.cut("全市科技型中小企业")
+
+
+def test_backends_agree_on_the_corpus():
+    from newsclass.default_model import read_corpus
+
+    articles, _ = read_corpus()
+    fast, slow = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
+    texts = [a["title"] + "\n" + a["body"] for a in articles]
+    assert [fast.cut(t) for t in texts] == [slow.cut(t) for t in texts]
+
+
+def test_unknown_and_missing_backend(monkeypatch):
+    import sys
+
+    from newsclass import ModelFileError, load_model
+    from newsclass.segment import SegmenterBackendError
+
+    with pytest.raises(ValueError, match="unknown segmentation backend"):
+        Segmenter(backend="thulac")
+    data = pickle.dumps(Segmenter(backend="rjieba"))
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # as if it were not installed
+    with pytest.raises(SegmenterBackendError, match="pip install rjieba"):
+        pickle.loads(data)
+    with pytest.raises(ModelFileError, match="backend 'rjieba' is not installed"):
+        load_model()
 
 
 def test_user_dictionary_words_kept_whole():
@@ -45,10 +75,12 @@ def test_custom_and_no_stopwords():
     assert "的" in Segmenter(stopwords=None).cut("我的书")
 
 
-def test_hmm_switch():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hmm_switch(backend):
     # An unknown name is joined by the HMM and split without it.
     text = "许珂报道"
-    assert Segmenter(hmm=True).cut(text) != Segmenter(hmm=False).cut(text)
+    assert (Segmenter(hmm=True, backend=backend).cut(text)
+            != Segmenter(hmm=False, backend=backend).cut(text))
 
 
 def test_pickle_drops_loaded_dictionary_and_reloads():
@@ -71,13 +103,13 @@ def test_callable_and_type_error():
 
 def test_describe_has_checksums():
     info = Segmenter().describe()
-    assert info["backend"] == "jieba"
+    assert info["backend"] == "rjieba" and info["backend_version"] != "unknown"
     assert len(info["dictionary_sha256"]) == 64
     assert info["user_dict_sha256"] != Segmenter(user_dict=None).describe()["user_dict_sha256"]
 
 
 def test_overhead_over_plain_jieba_is_small():
-    seg = Segmenter(user_dict=None, stopwords=None)
+    seg = Segmenter(user_dict=None, stopwords=None, backend="jieba")
     tok = seg.tokenizer
     text = "衡阳市科技创新攻坚战取得新成效，高新技术企业总数突破一千家。" * 200
     for _ in range(2):
@@ -93,4 +125,4 @@ def test_overhead_over_plain_jieba_is_small():
         return min(times)
 
     # Generous bound for a shared CI machine; benchmarks/segment_speed.py measures it.
-    assert best(seg.cut) <= best(tok.lcut) * 1.5
+    assert best(seg.cut) <= best(lambda t: tok.lcut(t, HMM=False)) * 1.5
