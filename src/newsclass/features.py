@@ -8,19 +8,19 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from newsclass.documents import Document, as_documents
 from newsclass.normalization import normalize as normalize_text
 from newsclass.segment import Segmenter
+from newsclass.tfidf import CharNgramTfidf, TermTfidf
 
 __all__ = ["TextFeatures", "word_ngrams"]
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    # The analyzer of vectorizers fed with ready-made term lists (module level: picklable).
-    return tokens
+def _identity(text: str) -> str:
+    # Stands in for normalize() when normalisation is off (module level: picklable).
+    return text
 
 
 def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -37,7 +37,8 @@ def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str
     list of str
     """
     lo, hi = ngram_range
-    tokens = [t.lower() for t in tokens]
+    if hi <= 1:
+        return list(tokens)
     out = list(tokens) if lo <= 1 else []
     for n in range(max(lo, 2), hi + 1):
         out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
@@ -68,7 +69,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         Scale of an extra block of title words, so that the headline counts beyond its
         share of the text. The block exists only when some training article has a title.
     min_df : int or float, default=1
-        Ignore terms in fewer documents than this (see ``TfidfVectorizer``).
+        Ignore terms in fewer documents than this (as in ``TfidfVectorizer``).
     max_df : int or float, default=1.0
         Ignore terms in more documents than this.
     sublinear_tf : bool, default=True
@@ -78,8 +79,11 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     ----------
     segmenter_ : Segmenter
         The segmenter in use.
-    word_vectorizer_, char_vectorizer_, title_vectorizer_ : TfidfVectorizer or None
-        The fitted blocks (``None`` when a block is not used).
+    word_vectorizer_, title_vectorizer_ : TermTfidf or None
+        The fitted word blocks (``None`` when a block is not used).
+    char_vectorizer_ : CharNgramTfidf, TfidfVectorizer or None
+        The fitted character block; scikit-learn's vectorizer only for n-grams longer
+        than 3 characters, which the fast one does not pack.
     """
 
     def __init__(self, segmenter: Segmenter | None = None, normalize: bool = True,
@@ -121,23 +125,22 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         norm = normalize_text if self.normalize else _identity
         out = []
         for doc in docs:
-            title, body = norm(doc.title), norm(doc.body)
+            # Lower-cased once here, so that no block lower-cases term by term.
+            title, body = norm(doc.title).lower(), norm(doc.body).lower()
             title_words = seg.cut(title) if title else []
             words = title_words + seg.cut(body)
             out.append((title_words, words, f"{title}\n{body}" if title else body))
         return out
 
-    @staticmethod
-    def _slim(vectorizer: TfidfVectorizer) -> TfidfVectorizer:
-        # Older scikit-learn keeps every dropped term in `stop_words_`, which only
-        # bloats the model file.
-        if getattr(vectorizer, "stop_words_", None) is not None:
-            vectorizer.stop_words_ = None
-        return vectorizer
+    def _char_block(self):
+        lo, hi = self.char_ngram_range
+        if hi <= 3:
+            return CharNgramTfidf((lo, hi), self.min_df, self.max_df, self.sublinear_tf)
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def _vectorizer(self, **kw) -> TfidfVectorizer:
-        kw = {"min_df": self.min_df, "max_df": self.max_df, **kw}
-        return TfidfVectorizer(sublinear_tf=self.sublinear_tf, dtype=np.float32, **kw)
+        return TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), min_df=self.min_df,
+                               max_df=self.max_df, sublinear_tf=self.sublinear_tf,
+                               dtype=np.float32)
 
     def fit(self, X: Iterable[Any], y: Any = None) -> TextFeatures:
         """Learn the vocabularies and IDF weights.
@@ -165,23 +168,22 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             raise ValueError("cannot fit on an empty collection of articles")
         self.segmenter_ = self._segmenter()
         words = [word_ngrams(p[1], self.word_ngram_range) for p in prepared]
-        self.word_vectorizer_ = self._vectorizer(analyzer=_identity)
+        self.word_vectorizer_ = TermTfidf(self.min_df, self.max_df, self.sublinear_tf)
         try:
-            self._slim(self.word_vectorizer_.fit(words))
+            self.word_vectorizer_.fit(words)
         except ValueError:
             raise ValueError("the training articles contain no words (all empty or "
                              "stopwords only)") from None
         self.char_vectorizer_ = None
         if self.char_ngram_range:
-            self.char_vectorizer_ = self._vectorizer(analyzer="char",
-                                                     ngram_range=tuple(self.char_ngram_range))
-            self._slim(self.char_vectorizer_.fit([p[2] for p in prepared]))
+            self.char_vectorizer_ = self._char_block().fit([p[2] for p in prepared])
         self.title_vectorizer_ = None
         titles = [word_ngrams(p[0], self.word_ngram_range) for p in prepared]
         if self.title_weight and any(titles):
-            self.title_vectorizer_ = self._vectorizer(analyzer=_identity, min_df=1,
-                                                     max_df=1.0).fit(titles)
-        self.n_features_out_ = len(self.get_feature_names_out())
+            self.title_vectorizer_ = TermTfidf(1, 1.0, self.sublinear_tf).fit(titles)
+        self.n_features_out_ = sum(len(v.idf_) for v in (
+            self.word_vectorizer_, self.char_vectorizer_, self.title_vectorizer_)
+            if v is not None)
 
     def transform(self, X: Iterable[Any]) -> sp.csr_matrix:
         """Return the TF-IDF matrix of articles.

@@ -412,7 +412,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         return names
 
     def __getstate__(self) -> dict:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: it can be the live __dict__
         state.pop("_feature_names_cache", None)
         return state
 
