@@ -249,6 +249,7 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
                 top_k: int = 3, explain: int = 0, threshold: float | None = None,
                 jobs: int = 1, chunk_size: int = 256, resume: bool = False,
                 force: bool = False, progress: bool | None = None,
+                backend: str = "local", scheduler: str | None = None,
                 error_report: str | os.PathLike | None = None,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 **read_options: Any) -> BatchResult:
@@ -276,7 +277,9 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     threshold : float or None
         Override the model's threshold: below it, the label is ``other``.
     jobs : int, default=1
-        Worker processes that classify; output keeps input order.
+        Worker processes that classify; output keeps input order. With
+        ``backend="dask"`` and no `scheduler`: the worker processes of the local Dask
+        cluster; ignored with a `scheduler`.
     chunk_size : int, default=256
         Articles classified and written at a time; memory stays bounded by it.
     resume : bool, default=False
@@ -286,6 +289,13 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         Overwrite an existing output.
     progress : bool or None
         Show a progress bar on stderr; ``None``: only when stderr is a terminal.
+    backend : {"local", "dask"}, default="local"
+        Where chunks are classified: in this process or local worker processes
+        (`jobs`), or on a Dask cluster (:func:`newsclass.dask.classify_chunks`; needs
+        ``newsclass[dask]``). Output, order and error report are the same.
+    scheduler : str or None
+        Dask scheduler address (``"tcp://host:8786"``) for ``backend="dask"``; ``None``
+        starts a local cluster on the loopback interface for this run.
     error_report : str, path-like or None
         Where errors go; default ``<output>.errors.jsonl``, or stderr when writing to
         stdout.
@@ -310,6 +320,10 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if jobs < 1 or chunk_size < 1 or top_k < 1 or explain < 0:
         raise ValueError("jobs, chunk_size and top_k must be at least 1, explain at least 0")
+    if backend not in ("local", "dask"):
+        raise ValueError(f"unknown backend {backend!r}; choose local or dask")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
     if target == "-" and resume:
         raise ValueError("--resume needs an output file, not standard output")
     errors_target = os.fspath(error_report) if error_report else (
@@ -361,7 +375,12 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
 
     try:
         chunks = _chunks(pending(), chunk_size)
-        if jobs == 1:
+        if backend == "dask":
+            from newsclass.dask import classify_chunks
+
+            classify_chunks(model, chunks, top_k, explain, emit, scheduler=scheduler,
+                            n_workers=jobs)
+        elif jobs == 1:
             for chunk in chunks:
                 emit(_classify(model, chunk, top_k, explain))
         else:

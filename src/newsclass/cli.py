@@ -45,6 +45,16 @@ def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
     g.add_argument("--encoding", help="force an input encoding (default: detect)")
 
 
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster")
+    g.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="run here (local) or on a Dask cluster (dask; needs "
+                   "newsclass[dask])")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default with --backend "
+                   "dask: a local cluster on 127.0.0.1)")
+
+
 def _read_options(args: argparse.Namespace) -> dict:
     opts = {"input_format": args.input_format, "glob": args.glob,
             "text_field": args.text_field, "title_field": args.title_field,
@@ -79,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     _add_read_options(p)
+    _add_backend_options(p)
 
     p = sub.add_parser("split", help="split a newspaper page into articles (JSON lines)")
     p.add_argument("page", help="a page as a text file, or - for stdin")
@@ -102,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, help="confidence below which to say other")
     p.add_argument("-q", "--quiet", action="store_true", help="print less")
     _add_read_options(p, split=False)
+    _add_backend_options(p)
 
     p = sub.add_parser("evaluate", help="score a model on labelled data")
     p.add_argument("data", nargs="+", metavar="DATA")
@@ -123,7 +135,8 @@ def _cmd_label(args: argparse.Namespace) -> int:
         args.inputs, args.output, model=args.model, output_format=args.output_format,
         excel=args.excel, top_k=args.top_k, explain=args.explain, threshold=args.threshold,
         jobs=args.jobs, resume=args.resume, force=args.force,
-        progress=False if args.quiet else None, **_read_options(args))
+        progress=False if args.quiet else None, backend=args.backend,
+        scheduler=args.scheduler, **_read_options(args))
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return 1 if result.errors else 0
@@ -162,7 +175,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
               if getattr(args, opt) is not None}
     result = train_files(args.data, args.output, cv=args.cv, default=args.default,
                          label_field=args.label_field, read_options=_read_options(args),
-                         **params)
+                         backend=args.backend, scheduler=args.scheduler, **params)
     for err in result.errors:
         print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
     model = result.model

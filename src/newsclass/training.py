@@ -84,7 +84,8 @@ def read_labelled(inputs: Iterable[str | os.PathLike], *, label_field: str = "la
 def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | None = None, *,
                 cv: int = 5, default: bool = False, label_field: str = "label",
                 label_from_folder: bool | None = None, n_jobs: int | None = None,
-                read_options: dict | None = None, **params: Any) -> TrainResult:
+                read_options: dict | None = None, backend: str = "local",
+                scheduler: str | None = None, **params: Any) -> TrainResult:
     """Train a :class:`NewsClassifier` on labelled files and save it with its card.
 
     Parameters
@@ -103,6 +104,14 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         Parallel jobs for cross-validation (joblib's backend decides where they run).
     read_options : dict or None
         Passed to :func:`newsclass.readers.iter_inputs`.
+    backend : {"local", "dask"}, default="local"
+        ``"dask"`` runs the cross-validation folds on a Dask cluster through joblib's
+        Dask backend, and the final fit as a task beside them
+        (:func:`newsclass.dask.fit_and_cross_validate`; needs ``newsclass[dask]``). The
+        model and metrics are the same as with ``"local"``.
+    scheduler : str or None
+        Dask scheduler address for ``backend="dask"``; ``None`` starts a local cluster
+        on the loopback interface (`n_jobs` worker processes; ``None``: one per CPU).
     **params
         :class:`NewsClassifier` parameters.
 
@@ -119,8 +128,18 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     from newsclass.model import NewsClassifier
     from newsclass.persistence import save_model
 
+    if backend not in ("local", "dask"):
+        raise ValueError(f"unknown backend {backend!r}; choose local or dask")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
     if default:
-        model = default_model.train_default(out=output, cv=cv)
+        if backend == "dask":
+            from newsclass.dask import joblib_on_cluster
+
+            with joblib_on_cluster(scheduler, n_workers=n_jobs):
+                model = default_model.train_default(out=output, cv=cv)
+        else:
+            model = default_model.train_default(out=output, cv=cv)
         return TrainResult(model=model, metrics=model.metrics_,
                            output=None if output is None else os.fspath(output))
     articles, labels, errors = read_labelled(
@@ -129,9 +148,15 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     if not articles:
         raise ValueError("no usable training articles in the given data"
                          + (f" ({len(errors)} inputs failed)" if errors else ""))
-    model = NewsClassifier(**params).fit(articles, labels)
-    metrics = ({"cv": default_model.cross_validate(articles, labels, cv, params=params,
-                                                   n_jobs=n_jobs)} if cv else {})
+    if backend == "dask":
+        from newsclass.dask import fit_and_cross_validate
+
+        model, metrics = fit_and_cross_validate(articles, labels, cv, params,
+                                                n_jobs=n_jobs, scheduler=scheduler)
+    else:
+        model = NewsClassifier(**params).fit(articles, labels)
+        metrics = ({"cv": default_model.cross_validate(articles, labels, cv, params=params,
+                                                       n_jobs=n_jobs)} if cv else {})
     model.metrics_ = metrics
     out = None
     if output is not None:
