@@ -361,13 +361,14 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         else:
             weights = coef[classes.index(label)]
         lo, hi = features.indptr[i], features.indptr[i + 1]
-        names = self._feature_names()
-        totals: dict[str, float] = {}
-        for j, value in zip(features.indices[lo:hi], features.data[lo:hi], strict=True):
-            term = names[j][2:]
-            totals[term] = totals.get(term, 0.0) + float(value * weights[j])
-        ranked = sorted(totals.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        return [(t, w) for t, w in ranked if w != 0.0][:top]
+        terms, term_of_feature = self._surface_terms()
+        contributions = features.data[lo:hi] * weights[features.indices[lo:hi]]
+        # Add up the word, character and title features of the same surface term.
+        ids, where = np.unique(term_of_feature[features.indices[lo:hi]], return_inverse=True)
+        totals = np.bincount(where, weights=contributions, minlength=len(ids))
+        nonzero = np.flatnonzero(totals)
+        order = nonzero[np.argsort(-np.abs(totals[nonzero]), kind="stable")[:top]]
+        return [(terms[ids[k]], float(totals[k])) for k in order.tolist()]
 
     def predict_details(self, X: Iterable[Any], k: int = 3,
                         terms: int = 0) -> list[dict[str, Any]]:
@@ -404,16 +405,20 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             })
         return out
 
-    def _feature_names(self) -> np.ndarray:
-        names = getattr(self, "_feature_names_cache", None)
-        if names is None:
+    def _surface_terms(self) -> tuple[list[str], np.ndarray]:
+        """Distinct surface terms, and the term of each feature column (cached)."""
+        cached = getattr(self, "_terms_cache", None)
+        if cached is None:
             names = self.features_.get_feature_names_out()
-            self._feature_names_cache = names
-        return names
+            index: dict[str, int] = {}
+            of_feature = np.fromiter((index.setdefault(n[2:], len(index)) for n in names),
+                                     dtype=np.int64, count=len(names))
+            cached = self._terms_cache = (list(index), of_feature)
+        return cached
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # a copy: it can be the live __dict__
-        state.pop("_feature_names_cache", None)
+        state.pop("_terms_cache", None)
         return state
 
     # -- persistence --------------------------------------------------------------------

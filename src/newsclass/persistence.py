@@ -41,18 +41,18 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def versions() -> dict[str, str]:
     """Versions of newsclass, Python and the libraries a model depends on."""
-    import jieba
     import joblib
     import numpy
     import scipy
     import sklearn
 
     from newsclass import __version__
+    from newsclass.segment import _backend_version
 
     return {"newsclass": __version__, "python": platform.python_version(),
             "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "jieba": jieba.__version__,
-            "joblib": joblib.__version__}
+            "scipy": scipy.__version__, "jieba": _backend_version("jieba"),
+            "rjieba": _backend_version("rjieba"), "joblib": joblib.__version__}
 
 
 def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None) -> dict:

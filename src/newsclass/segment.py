@@ -88,9 +88,13 @@ def _sha256_lines(lines: Iterable[str]) -> str:
 
 
 def _jieba_dictionary_path() -> str:
-    import jieba
+    # Found without importing jieba, which the rjieba backend does not need.
+    from importlib.util import find_spec
 
-    return jieba.DEFAULT_DICT or str(Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
+    spec = find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise SegmenterBackendError("jieba is not installed (pip install jieba)")
+    return str(Path(spec.origin).parent / "dict.txt")
 
 
 class Segmenter:
@@ -240,12 +244,10 @@ class Segmenter:
             carries the same dictionary inside its binary), of the user words and of
             the stopwords, their counts and the HMM flag.
         """
-        import jieba
-
         return {
             "backend": self.backend,
             "backend_version": _backend_version(self.backend),
-            "jieba_version": jieba.__version__,
+            "jieba_version": _backend_version("jieba"),
             "dictionary_sha256": _file_sha256(_jieba_dictionary_path()),
             "user_words": len(self.user_words),
             "user_dict_sha256": _sha256_lines(self.user_words),
