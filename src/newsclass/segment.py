@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterable
 from importlib import resources
@@ -27,6 +28,7 @@ _DEFAULT = "default"
 # tokenizer is never changed after it is built, so sharing it cannot change results.
 _LOADED: dict[tuple[str, str], object] = {}
 _LOADED_LOCK = threading.Lock()
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _data_text(name: str) -> str:
@@ -209,7 +211,13 @@ class Segmenter:
         if self._cut is None:
             tok, hmm = self.tokenizer, self.hmm
             if self.backend == "rjieba":
-                self._cut = lambda text: tok.cut(text, hmm)
+                def cut(text: str) -> list[str]:
+                    try:
+                        return tok.cut(text, hmm)
+                    except UnicodeEncodeError:  # lone surrogates cannot cross into Rust
+                        return tok.cut(_SURROGATES.sub("", text), hmm)
+
+                self._cut = cut
             else:
                 self._cut = lambda text: tok.lcut(text, HMM=hmm)
         return self._cut
