@@ -252,3 +252,12 @@ def test_train_evaluate_info_split(tmp_path):
     pieces = jsonl(run("split", SEED).stdout)
     assert len(pieces) == 8 and pieces[4]["title"] == TRUTH["pieces"][4]["title"]
     assert run("train", "-o", tmp_path / "x.joblib", check_code=2).returncode == 2
+
+
+def test_every_command_is_a_public_function():
+    import newsclass
+
+    for name in ("label_files", "train_files", "evaluate_files", "model_info", "split_page",
+                 "split_articles", "load_model", "normalize", "Segmenter", "NewsClassifier"):
+        assert callable(getattr(newsclass, name)), name
+    assert set(newsclass.__all__) <= set(dir(newsclass))

@@ -26,24 +26,35 @@ _EXPORTS = {
     "Page": "newsclass.articles",
     "split_articles": "newsclass.articles",
     "split_page": "newsclass.articles",
+    "label_files": "newsclass.batch",
+    "BatchResult": "newsclass.batch",
+    "train_files": "newsclass.training",
+    "evaluate_files": "newsclass.evaluate",
+    "evaluate": "newsclass.evaluate",
+    "model_info": "newsclass.info",
     "label_name": "newsclass.labels",
 }
 
 __all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
     "__version__", "normalize", "Segmenter", "TextFeatures", "as_documents", "Document",
     "NewsClassifier", "load_model", "save_model", "ModelFileError", "LABELS", "label_name",
-    "Article", "Page", "split_articles", "split_page",
+    "Article", "Page", "split_articles", "split_page", "label_files", "BatchResult",
+    "train_files", "evaluate_files", "evaluate", "model_info",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsclass.articles import Article, Page, split_articles, split_page
+    from newsclass.batch import BatchResult, label_files
     from newsclass.documents import Document, as_documents
+    from newsclass.evaluate import evaluate, evaluate_files
     from newsclass.features import TextFeatures
+    from newsclass.info import model_info
     from newsclass.labels import LABELS, label_name
     from newsclass.model import NewsClassifier
     from newsclass.normalization import normalize
     from newsclass.persistence import ModelFileError, load_model, save_model
     from newsclass.segment import Segmenter
+    from newsclass.training import train_files
 
 
 def __getattr__(name: str):
