@@ -261,3 +261,45 @@ def test_every_command_is_a_public_function():
                  "split_articles", "load_model", "normalize", "Segmenter", "NewsClassifier"):
         assert callable(getattr(newsclass, name)), name
     assert set(newsclass.__all__) <= set(dir(newsclass))
+
+
+def test_an_article_the_model_fails_on_is_reported_not_fatal(tmp_path):
+    from newsclass import load_model
+    from newsclass.batch import label_files
+
+    class Fussy:
+        """Wraps the default model; fails on any article that mentions 爆炸."""
+
+        def __init__(self):
+            self.model = load_model()
+
+        def predict_details(self, X, k=3, terms=0):
+            if any("爆炸" in a.body for a in X):
+                raise RuntimeError("boom")
+            return self.model.predict_details(X, k=k, terms=terms)
+
+    rows = [{"id": str(i), "text": t} for i, t in enumerate(
+        ["市人大常委会召开会议", "化工厂爆炸事故调查", "高考首日考生入场"])]
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    result = label_files([path], out, model=Fussy(), progress=False)
+    assert (result.labelled, result.errors) == (2, 1)
+    assert [r["id"] for r in jsonl(out)] == ["0", "2"]
+    (err,) = jsonl(Path(f"{out}.errors.jsonl"))
+    assert err["position"] == "line 2" and "RuntimeError: boom" in err["error"]
+
+
+def test_no_export_hides_a_module():
+    import importlib
+    import pkgutil
+
+    import newsclass
+
+    modules = {m.name for m in pkgutil.iter_modules(newsclass.__path__)}
+    assert not modules & set(newsclass.__all__)
+    for name in modules - {"__main__"}:
+        importlib.import_module(f"newsclass.{name}")
+    for name in newsclass.__all__:
+        getattr(newsclass, name)
+    assert all(type(getattr(newsclass, m)).__name__ == "module"
+               for m in modules - {"__main__"} if hasattr(newsclass, m))

@@ -30,7 +30,6 @@ _EXPORTS = {
     "BatchResult": "newsclass.batch",
     "train_files": "newsclass.training",
     "evaluate_files": "newsclass.evaluate",
-    "evaluate": "newsclass.evaluate",
     "model_info": "newsclass.info",
     "label_name": "newsclass.labels",
 }
@@ -39,14 +38,14 @@ __all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
     "__version__", "normalize", "Segmenter", "TextFeatures", "as_documents", "Document",
     "NewsClassifier", "load_model", "save_model", "ModelFileError", "LABELS", "label_name",
     "Article", "Page", "split_articles", "split_page", "label_files", "BatchResult",
-    "train_files", "evaluate_files", "evaluate", "model_info",
+    "train_files", "evaluate_files", "model_info",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsclass.articles import Article, Page, split_articles, split_page
     from newsclass.batch import BatchResult, label_files
     from newsclass.documents import Document, as_documents
-    from newsclass.evaluate import evaluate, evaluate_files
+    from newsclass.evaluate import evaluate_files
     from newsclass.features import TextFeatures
     from newsclass.info import model_info
     from newsclass.labels import LABELS, label_name

@@ -214,8 +214,22 @@ def _init_worker(model: Any) -> None:
 
 def _classify(model: Any, articles: list[InputArticle], top_k: int,
               explain: int) -> list[dict]:
-    details = model.predict_details(articles, k=top_k, terms=explain)
-    return [_record(a, d) for a, d in zip(articles, details, strict=True)]
+    """Records of a chunk; an article the model fails on gets an error record instead
+    (one with an ``error`` key), found by retrying the chunk's articles one by one."""
+    try:
+        details = model.predict_details(articles, k=top_k, terms=explain)
+        return [_record(a, d) for a, d in zip(articles, details, strict=True)]
+    except Exception:
+        if len(articles) == 1:
+            raise
+    out = []
+    for article in articles:
+        try:
+            out += _classify(model, [article], top_k, explain)
+        except Exception as exc:
+            out.append({"source": article.source, "position": article.position,
+                        "error": f"could not be classified: {type(exc).__name__}: {exc}"})
+    return out
 
 
 def _classify_in_worker(articles: list[InputArticle], top_k: int, explain: int) -> list[dict]:
@@ -234,10 +248,9 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def _resolve_model(model: Any, threshold: float | None) -> Any:
-    from newsclass.persistence import load_model
+    from newsclass.persistence import as_model
 
-    if model is None or isinstance(model, (str, os.PathLike)):
-        model = load_model(model)
+    model = as_model(model)
     if threshold is not None:
         model = copy.copy(model)
         model.threshold = threshold
@@ -368,6 +381,11 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         err_sink.write(errors)
 
     def emit(records: list[dict]) -> None:
+        failed = [r for r in records if "error" in r]
+        if failed:
+            records = [r for r in records if "error" not in r]
+            err_sink.write(failed)
+            result.errors += len(failed)
         sink.write(records)
         result.labelled += len(records)
         result.counts.update(r["label"] for r in records)

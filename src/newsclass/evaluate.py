@@ -505,11 +505,10 @@ def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
     ValueError
         If the data hold no usable article.
     """
-    from newsclass.persistence import load_model
+    from newsclass.persistence import as_model
     from newsclass.training import read_labelled
 
-    if model is None or isinstance(model, (str, os.PathLike)):
-        model = load_model(model)
+    model = as_model(model)
     articles, labels, errors = read_labelled(data, label_field=label_field,
                                              label_from_folder=label_from_folder,
                                              **(read_options or {}))

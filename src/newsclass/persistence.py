@@ -17,8 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ModelFileError", "card_path", "file_sha256", "load_model", "read_card",
-           "save_model", "versions"]
+__all__ = ["ModelFileError", "as_model", "card_path", "file_sha256", "load_model",
+           "read_card", "save_model", "versions"]
 
 
 class ModelFileError(ValueError):
@@ -194,6 +194,22 @@ def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> An
                              f"{type(exc).__name__}: {exc}") from exc
     if card is not None:
         check_compatibility(card, path)
+    return model
+
+
+def as_model(model: Any) -> Any:
+    """A fitted model as given, or loaded from a model file, or the default model for None.
+
+    Parameters
+    ----------
+    model : NewsClassifier, str, path-like or None
+
+    Returns
+    -------
+    NewsClassifier
+    """
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model)
     return model
 
 
