@@ -73,7 +73,9 @@ class BatchResult:
         if self.skipped:
             lines.append(f"resumed: {self.skipped} records were already done")
         if self.errors:
-            lines.append(f"{self.errors} inputs failed; see {self.error_report}")
+            where = "standard error" if self.error_report == "-" else self.error_report
+            noun = "input" if self.errors == 1 else "inputs"
+            lines.append(f"{self.errors} {noun} failed; see {where}")
         else:
             lines.append("no errors")
         return "\n".join(lines)
