@@ -1,7 +1,8 @@
 """Test-set accuracy of NewsClassifier's defaults and the plain jieba + LinearSVC baseline.
 
 Trains on THUCNews titles train+dev (19,981 titles) and scores the 10,000-title test
-split once; also FewCLUE TNEWS (train_few_all -> test_public). Prints a Markdown table.
+split once; also FewCLUE TNEWS (train_few_all -> test_public); newsclass with each
+segmentation backend. Prints a Markdown table.
 Run: ``python benchmarks/thucnews.py``.
 """
 
@@ -21,7 +22,7 @@ from sklearn.svm import LinearSVC
 sys.path.insert(0, str(Path(__file__).parent))
 from _data import load_split, machine
 
-from newsclass import NewsClassifier
+from newsclass import NewsClassifier, Segmenter
 
 
 def baseline():
@@ -55,8 +56,11 @@ def main() -> None:
             X += a
             y += b
         Xt, yt = load_split(name, test_split)
-        for model_name, model in [("jieba + LinearSVC (baseline)", baseline()),
-                                  ("NewsClassifier()", NewsClassifier())]:
+        for model_name, model in [
+                ("jieba + LinearSVC (baseline)", baseline()),
+                ("NewsClassifier()", NewsClassifier()),
+                ("NewsClassifier(segmenter=Segmenter(backend='jieba'))",
+                 NewsClassifier(segmenter=Segmenter(backend="jieba")))]:
             print(f"| {label} ", end="")
             run(model_name, model, X, y, Xt, yt)
 

@@ -303,3 +303,14 @@ def test_no_export_hides_a_module():
         getattr(newsclass, name)
     assert all(type(getattr(newsclass, m)).__name__ == "module"
                for m in modules - {"__main__"} if hasattr(newsclass, m))
+
+
+def test_train_default_rebuilds_the_shipped_model(tmp_path):
+    from newsclass import default_model
+
+    run("train", "--default", "--cv", "0", cwd=tmp_path)
+    built = json.loads((tmp_path / "models" / "default_model.joblib.json").read_text())
+    shipped = json.loads(Path(f"{default_model._package_data() / default_model.MODEL_NAME}"
+                              ".json").read_text())
+    assert built["training"] == shipped["training"]
+    assert built["parameters"] == shipped["parameters"]

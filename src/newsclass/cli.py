@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", nargs="*", metavar="DATA")
     p.add_argument("-o", "--output", help="model file to write (its card goes beside it)")
     p.add_argument("--default", action="store_true",
-                   help="rebuild the bundled default model from the bundled corpus")
+                   help="rebuild the default model from the bundled corpus (default -o: "
+                   "models/default_model.joblib, as in the project folder)")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5; 0: none)")
     p.add_argument("--label-field", default="label", help="label field (label)")
     p.add_argument("--C", type=float, dest="C", help="SVM regularisation (default 2.0)")
@@ -167,6 +168,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if not args.default and not args.data:
         raise UsageError("give training DATA, or --default to rebuild the default model")
+    if not args.output and args.default:
+        from newsclass.default_model import MODEL_NAME
+
+        args.output = str(Path("models", MODEL_NAME))
     if not args.output:
         raise UsageError("give -o MODEL, the model file to write")
     names = {"C": "C", "word_ngrams": "word_ngram_range", "char_ngrams": "char_ngram_range",
