@@ -20,6 +20,17 @@ def load_split(dataset: str, split: str) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
+def load_train_test(dataset: str, train_splits: list[str], test_split: str
+                    ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Training texts and labels (the splits joined), then test texts and labels."""
+    X, y = [], []
+    for split in train_splits:
+        texts, labels = load_split(dataset, split)
+        X += texts
+        y += labels
+    return (X, y, *load_split(dataset, test_split))
+
+
 def machine() -> str:
     """One line describing this machine."""
     cpu = platform.processor() or platform.machine()

@@ -49,7 +49,7 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load_split, machine
+from _data import load_train_test, machine
 
 #: Data sets with a test split: key -> (name in the table, folder, train splits, test split).
 DATASETS = {
@@ -276,12 +276,7 @@ def _stride(X: list, y: list, n: int) -> tuple[list, list]:
 def task_data(task: str, quick: bool) -> tuple[list[str], list[str], list[str], list[str]]:
     """Training texts and labels, test texts and labels of one data set."""
     _, folder, train_splits, test_split = DATASETS[task]
-    X, y = [], []
-    for split in train_splits:
-        a, b = load_split(folder, split)
-        X += a
-        y += b
-    Xt, yt = load_split(folder, test_split)
+    X, y, Xt, yt = load_train_test(folder, train_splits, test_split)
     if quick:
         X, y = _stride(X, y, QUICK_TRAIN)
         Xt, yt = _stride(Xt, yt, QUICK_TEST)

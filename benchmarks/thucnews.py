@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _data import load_split, machine
+from _data import load_train_test, machine
 
 from newsclass import NewsClassifier, Segmenter
 
@@ -50,12 +50,7 @@ def main() -> None:
         "TNEWS FewCLUE": ("tnews_fewclue", ["train_few_all"], "test_public"),
     }
     for label, (name, train_splits, test_split) in sets.items():
-        X, y = [], []
-        for split in train_splits:
-            a, b = load_split(name, split)
-            X += a
-            y += b
-        Xt, yt = load_split(name, test_split)
+        X, y, Xt, yt = load_train_test(name, train_splits, test_split)
         for model_name, model in [
                 ("jieba + LinearSVC (baseline)", baseline()),
                 ("NewsClassifier()", NewsClassifier()),

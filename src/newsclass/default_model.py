@@ -87,27 +87,16 @@ def cross_validate(articles: list, labels: list[str], folds: int = 5,
         and the confusion matrix (rows: true label, columns: predicted).
     """
     import numpy as np
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    from newsclass.evaluate import label_metrics
     from newsclass.model import NewsClassifier
 
     y = np.asarray(labels)
     model = NewsClassifier(**(DEFAULT_PARAMS if params is None else params))
     pred = cross_val_predict(model, articles, y, n_jobs=n_jobs,
                              cv=StratifiedKFold(folds, shuffle=True, random_state=0))
-    names = sorted(set(labels))
-    p, r, f, s = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)
-    return {
-        "folds": folds,
-        "accuracy": round(float(np.mean(pred == y)), 4),
-        "macro_f1": round(float(np.mean(f)), 4),
-        "per_label": {n: {"precision": round(float(a), 4), "recall": round(float(b), 4),
-                          "f1": round(float(c), 4), "support": int(d)}
-                      for n, a, b, c, d in zip(names, p, r, f, s, strict=True)},
-        "confusion_matrix": {"labels": names,
-                             "matrix": confusion_matrix(y, pred, labels=names).tolist()},
-    }
+    return {"folds": folds, **label_metrics(y, pred)}
 
 
 def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLike | None = None,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CJK_SAMPLE", "EvaluationResult", "coverage_curve", "evaluate", "evaluate_files",
-           "find_cjk_font", "format_metrics", "write_report"]
+           "find_cjk_font", "format_metrics", "label_metrics", "write_report"]
 
 #: Characters a font must have for the Chinese label names to be drawn.
 CJK_SAMPLE = "科技人大教育慈善其他"
@@ -59,16 +59,32 @@ def _predict(model: Any, articles: Sequence) -> tuple[np.ndarray, np.ndarray, np
     return proba, classes, pred
 
 
-def _metrics(y_true: np.ndarray, pred: np.ndarray, proba: np.ndarray,
-             classes: np.ndarray) -> dict:
+def label_metrics(y_true: Sequence, pred: Sequence, labels: Sequence | None = None) -> dict:
+    """Accuracy, macro-F1, per-label precision/recall/F1 and the confusion matrix.
+
+    Parameters
+    ----------
+    y_true, pred : sequences of labels
+    labels : sequence or None
+        Labels to report besides those in `y_true` and `pred` (say, all a model knows).
+        Macro-F1 averages only over labels that occur in `y_true` or `pred`, as
+        scikit-learn's ``f1_score(average="macro")`` does.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable, numbers rounded to 4 places; confusion-matrix rows are true
+        labels, columns predicted ones.
+    """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    names = sorted(set(classes.tolist()) | set(y_true.tolist()))
-    p, r, f, s = precision_recall_fscore_support(y_true, pred, labels=names, zero_division=0)
+    y_true = np.asarray([str(y) for y in y_true], dtype=object)
+    pred = np.asarray([str(y) for y in pred], dtype=object)
     seen = set(y_true.tolist()) | set(pred.tolist())
+    names = sorted(seen | {str(x) for x in (labels if labels is not None else ())})
+    p, r, f, s = precision_recall_fscore_support(y_true, pred, labels=names, zero_division=0)
     macro = [fi for name, fi in zip(names, f, strict=True) if name in seen]
     return {
-        "n": len(y_true),
         "accuracy": round(float(np.mean(pred == y_true)), _ROUND),
         "macro_f1": round(float(np.mean(macro)), _ROUND),
         "per_label": {n: {"precision": round(float(a), _ROUND),
@@ -77,8 +93,13 @@ def _metrics(y_true: np.ndarray, pred: np.ndarray, proba: np.ndarray,
                       for n, a, b, c, d in zip(names, p, r, f, s, strict=True)},
         "confusion_matrix": {"labels": names,
                              "matrix": confusion_matrix(y_true, pred, labels=names).tolist()},
-        "coverage": coverage_curve(y_true, proba, classes),
     }
+
+
+def _metrics(y_true: np.ndarray, pred: np.ndarray, proba: np.ndarray,
+             classes: np.ndarray) -> dict:
+    return {"n": len(y_true), **label_metrics(y_true, pred, classes),
+            "coverage": coverage_curve(y_true, proba, classes)}
 
 
 def evaluate(model: Any, articles: Sequence, labels: Sequence[str]) -> dict:
