@@ -424,9 +424,13 @@ def test_empty_files_and_empty_text(tmp_path):
     path = _write(tmp_path / "blank.jsonl", '{"text": " \\n "}\n{"text": ""}\n')
     assert [e.error for e in _read(path)] == [
         "empty text: field 'text' is only white space", "empty text: field 'text' is empty"]
-    path = _write(tmp_path / "blank.csv", "id,title,text\n1,只有标题,  \n")
-    assert _read(path) == [InputError(path, "row 1", "empty text: field 'text' is only "
-                                                     "white space")]
+    path = _write(tmp_path / "blank.csv", "id,title,text\n1,只有标题,  \n2, ,\n")
+    # A headline with an empty body is an article, labelled from its headline.
+    assert _read(path) == [
+        InputArticle("1", path, "row 1", "只有标题", "  ", "utf-8"),
+        InputError(path, "row 2", "empty text: field 'text' is empty and field 'title' too")]
+    page = _write(tmp_path / "headline.txt", "只有标题的简讯\n\n正文第一段很长很长很长。\n")
+    assert any(isinstance(a, InputArticle) for a in _read(page))
     furniture = _write(tmp_path / "furniture.txt", "湘江晚报\n2024年3月15日 星期五\nA2 要闻\n")
     assert "no articles" in _only_error(_read(furniture)).error
 

@@ -1,35 +1,63 @@
 """Labelling a whole collection in one batch: streaming, resumable, nothing lost.
 
-:func:`label_files` reads inputs (:mod:`newsclass.readers`), classifies them in chunks,
-optionally in worker processes, and appends complete records to the output. Every input
-article ends up exactly once in the output or in the error report.
+:func:`label_files` reads inputs (:mod:`newsclass.readers`), classifies them in chunks
+(:mod:`newsclass.runners`, or :mod:`newsclass.dask`), and appends complete records to
+the output and errors to the error report (:mod:`newsclass.writers`). Every item of the
+input stream ends up exactly once in the output or in the error report, and a run
+manifest (:mod:`newsclass.manifest`) beside the output says how far the run got, so
+that ``resume=True`` continues an interrupted run exactly where it stopped.
 """
 
 from __future__ import annotations
 
-import copy
-import csv
-import io
-import json
+import math
 import os
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any, BinaryIO
 
 from newsclass.labels import label_name
-from newsclass.readers import InputArticle, InputError, iter_inputs
+from newsclass.manifest import (
+    ResumeError,
+    RunManifest,
+    input_fingerprint,
+    manifest_path,
+    model_fingerprint,
+    read_manifest,
+)
+from newsclass.readers import (
+    UNSURE_MARK,
+    InputArticle,
+    InputError,
+    input_files,
+    iter_inputs,
+    would_read,
+)
+from newsclass.writers import (
+    ERROR_FIELDS,
+    FIELDS,
+    OUTPUT_FORMATS,
+    OutputError,
+    Sink,
+    error_record,
+    label_record,
+    output_format_of,
+)
 
-__all__ = ["FIELDS", "BatchResult", "label_files", "output_format_of"]
+__all__ = ["FIELDS", "MAX_CHARS", "BatchResult", "Interrupted", "label_files",
+           "output_format_of"]
 
-#: Fields of an output record, in order.
-FIELDS = ("id", "source", "title", "label", "label_zh", "confidence", "top", "terms",
-          "encoding")
-ERROR_FIELDS = ("source", "position", "error")
-FORMATS = ("jsonl", "csv", "tsv")
+#: Characters of an article (title and body) that are classified; a longer article is
+#: classified from its start and its record says ``truncated`` (its full length), so that
+#: memory stays bounded by the chunk, not by the longest article.
+MAX_CHARS = 100_000
+#: Errors quoted in the summary.
+SHOWN_ERRORS = 5
+_DEFAULT_FIELDS = {"title_field": "title", "id_field": "id"}
 
 
 @dataclass
@@ -41,15 +69,23 @@ class BatchResult:
     labelled : int
         Articles labelled and written in this run (not counting resumed ones).
     errors : int
-        Inputs that failed, written to the error report.
+        Inputs that failed in this run, written to the error report.
     skipped : int
-        Articles and errors already in the output when resuming.
+        Items of the input stream (articles and errors) already done when resuming.
     counts : Counter
         Labelled articles per label.
     seconds : float
         Wall time.
     output, error_report : str
         Where records and errors went (``"-"``: stdout / stderr).
+    first_errors : list of dict
+        The first few error records, to show with the summary.
+    truncated : int
+        Articles classified from their first :data:`MAX_CHARS` characters only.
+    guessed_encoding : int
+        Articles whose encoding was detected but unsure (``encoding`` ends in ``?``).
+    warnings : list of str
+        Things worth a look, such as a named field that no record has.
     """
 
     labelled: int = 0
@@ -59,6 +95,10 @@ class BatchResult:
     seconds: float = 0.0
     output: str = "-"
     error_report: str = "-"
+    first_errors: list = field(default_factory=list)
+    truncated: int = 0
+    guessed_encoding: int = 0
+    warnings: list = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -66,204 +106,267 @@ class BatchResult:
         return self.labelled / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
-        """A few lines for people: counts per label, errors and speed."""
+        """A few lines for people: counts per label, errors with reasons, and speed."""
         labels = ", ".join(f"{k} {label_name(k)} {v}" for k, v in self.counts.most_common())
         lines = [f"labelled {self.labelled} articles in {self.seconds:.1f} s "
                  f"({self.rate:,.0f} articles/s)" + (f": {labels}" if labels else "")]
         if self.skipped:
-            lines.append(f"resumed: {self.skipped} records were already done")
+            lines.append(f"resumed: {self.skipped} inputs were already done")
+        if self.truncated:
+            lines.append(f"{self.truncated} articles longer than {MAX_CHARS:,} characters "
+                         "were labelled from their start (see 'truncated' in the records)")
+        if self.guessed_encoding:
+            lines.append(f"{self.guessed_encoding} articles were decoded in a guessed "
+                         "encoding (their 'encoding' ends in '?'); check them or give "
+                         "--encoding")
+        lines += [f"warning: {w}" for w in self.warnings]
         if self.errors:
             where = "standard error" if self.error_report == "-" else self.error_report
             noun = "input" if self.errors == 1 else "inputs"
             lines.append(f"{self.errors} {noun} failed; see {where}")
+            lines += [f"  {e['source']}{' ' + e['position'] if e['position'] else ''}: "
+                      f"{e['error']}" for e in self.first_errors]
+            if self.errors > len(self.first_errors):
+                lines.append(f"  … and {self.errors - len(self.first_errors)} more")
         else:
             lines.append("no errors")
         return "\n".join(lines)
 
 
-def output_format_of(path: str | os.PathLike | None) -> str:
-    """Output format implied by a file name: ``csv``, ``tsv``, else ``jsonl``."""
-    suffix = Path(str(path or "")).suffix.lower().lstrip(".")
-    return suffix if suffix in ("csv", "tsv") else "jsonl"
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (``KeyboardInterrupt``); ``result`` says what was written.
+
+    Everything up to the last whole chunk is in the output and recorded in the run
+    manifest, so ``resume=True`` continues it.
+    """
+
+    def __init__(self, result: BatchResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
 
 
-# -- records -----------------------------------------------------------------------------
-def _record(article: InputArticle, detail: dict) -> dict:
-    return {
-        "id": article.id, "source": article.source, "title": article.title,
-        "label": detail["label"], "label_zh": label_name(detail["label"]),
-        "confidence": round(detail["confidence"], 4),
-        "top": {lab: round(p, 4) for lab, p in detail["top"]},
-        "terms": {t: round(w, 4) for t, w in detail["terms"]},
-        "encoding": article.encoding,
-    }
+# -- options ---------------------------------------------------------------------------
+def _check_int(name: str, value: Any, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
 
 
-def _error_record(err: InputError) -> dict:
-    return {"source": err.source, "position": err.position, "error": err.error}
+def _check_options(o: dict) -> None:
+    for name, least in (("jobs", 1), ("chunk_size", 1), ("top_k", 1), ("explain", 0),
+                        ("max_chars", 1)):
+        _check_int(name, o[name], least)
+    t = o["threshold"]
+    if t is not None and (not isinstance(t, (int, float)) or math.isnan(t) or not 0 <= t <= 1):
+        raise ValueError(f"threshold must be a probability from 0 to 1, got {t!r}")
+    if o["backend"] not in ("local", "dask"):
+        raise ValueError(f"unknown backend {o['backend']!r}; choose local or dask")
+    if o["scheduler"] is not None and o["backend"] != "dask":
+        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
+    if o["scheduler"] is not None and o["jobs"] != 1:
+        raise ValueError("jobs sets the size of a local Dask cluster; with a scheduler the "
+                         "cluster's own workers run the chunks: drop jobs")
 
 
-def _encode(records: list[dict], fmt: str, fields: tuple[str, ...]) -> bytes:
-    if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    for r in records:
-        writer.writerow([_cell(r[f]) for f in fields])
-    return buf.getvalue().encode()
+@dataclass
+class _Targets:
+    output: str
+    fmt: str
+    errors: str
+    manifest: str | None
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, dict):
-        return ";".join(f"{k}:{v}" for k, v in value.items())
-    return "" if value is None else str(value)
+def _targets(inputs: list, output: Any, output_format: str | None, excel: bool,
+             error_report: Any, read_options: dict) -> _Targets:
+    target = "-" if output in (None, "-") else os.fspath(output)
+    fmt = output_format or output_format_of(target)
+    if fmt not in OUTPUT_FORMATS:
+        raise OutputError(
+            f"unknown output format {output_format!r}; choose one of "
+            f"{', '.join(OUTPUT_FORMATS)}" if output_format else
+            f"cannot tell the output format of {target}: name it .jsonl, .csv or .tsv, or "
+            "give the format")
+    if excel and fmt == "jsonl":
+        raise OutputError("excel output is CSV or TSV with a byte-order mark: name the "
+                          "output .csv or .tsv (or give the format) to use it")
+    errors = os.fspath(error_report) if error_report else (
+        "-" if target == "-" else f"{target}.errors.jsonl")
+    t = _Targets(target, fmt, errors, None if target == "-" else manifest_path(target))
+    where = {"glob": read_options.get("glob", "*"),
+             "input_format": read_options.get("input_format")}
+    for path in (t.output, t.errors, t.manifest):
+        if path in (None, "-"):
+            continue
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):
+            raise OutputError(f"cannot write {path}: the folder {folder} does not exist")
+        if would_read(inputs, path, **where):
+            raise OutputError(f"cannot write {path}: it is one of the inputs, or lies where "
+                              "the inputs are read from; write the output elsewhere")
+    return t
 
 
-def _header(fmt: str, fields: tuple[str, ...], excel: bool) -> bytes:
-    if fmt == "jsonl":
-        return b""
-    bom = "\ufeff" if excel else ""
-    sep = "\t" if fmt == "tsv" else ","
-    return (bom + sep.join(fields) + "\n").encode()
+# -- the run ---------------------------------------------------------------------------
+@dataclass
+class _Chunk:
+    items: list  # InputArticle and InputError, in input order
+    articles: list  # the InputArticles to classify, truncated to max_chars
+    truncated: dict  # index in articles -> full length
 
 
-class _Sink:
-    """Append-only output. Each chunk goes out in one ``write`` call of complete lines,
-    so that a crash, even ``kill -9``, leaves only complete records behind."""
+def _fit(article: InputArticle, max_chars: int) -> tuple[InputArticle, int | None]:
+    size = len(article.title) + len(article.body)
+    if size <= max_chars:
+        return article, None
+    keep = max(0, max_chars - len(article.title))
+    return replace(article, title=article.title[:max_chars], body=article.body[:keep]), size
 
-    def __init__(self, target: str, fmt: str, fields: tuple[str, ...], stream: BinaryIO,
-                 excel: bool = False, resume: bool = False) -> None:
-        self.fmt, self.fields, self.target = fmt, fields, target
-        self._stream = stream
-        self._fd: int | None = None
-        if target != "-":
-            exists = resume and os.path.exists(target) and os.path.getsize(target) > 0
-            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if exists else os.O_TRUNC)
-            self._fd = os.open(target, flags, 0o644)
-            if not exists:
-                self._write(_header(fmt, fields, excel))
-        else:
-            self._write(_header(fmt, fields, excel))
 
-    def _write(self, data: bytes) -> None:
-        if not data:
+def _chunks(items: Iterator, size: int, max_chars: int) -> Iterator[_Chunk]:
+    while True:
+        batch = list(islice(items, size))
+        if not batch:
             return
-        if self._fd is None:
-            self._stream.write(data)
-            self._stream.flush()
-            return
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view):]
-
-    def write(self, records: list[dict]) -> None:
-        self._write(_encode(records, self.fmt, self.fields))
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-# -- resuming ----------------------------------------------------------------------------
-def _drop_partial_line(path: str) -> None:
-    """Cut a trailing incomplete line left by a crash in the middle of a write."""
-    with open(path, "rb+") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        fh.seek(max(0, size - 1))
-        if fh.read(1) == b"\n":
-            return
-        pos, block = size, 1 << 16
-        while pos > 0:
-            start = max(0, pos - block)
-            fh.seek(start)
-            chunk = fh.read(pos - start)
-            cut = chunk.rfind(b"\n")
-            if cut >= 0:
-                fh.truncate(start + cut + 1)
-                return
-            pos = start
-        fh.truncate(0)
-
-
-def _done_keys(path: str, fmt: str, keys: tuple[str, str]) -> set[tuple[str, str]]:
-    if not os.path.exists(path):
-        return set()
-    _drop_partial_line(path)
-    done = set()
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        if fmt == "jsonl":
-            for line in fh:
-                if line.strip():
-                    rec = json.loads(line)
-                    done.add((str(rec[keys[0]]), str(rec[keys[1]])))
-        else:
-            for rec in csv.DictReader(fh, delimiter="\t" if fmt == "tsv" else ","):
-                done.add((rec[keys[0]], rec[keys[1]]))
-    return done
-
-
-# -- classification, in this process or in workers ---------------------------------------
-_WORKER_MODEL = None
-
-
-def _init_worker(model: Any) -> None:
-    global _WORKER_MODEL
-    _WORKER_MODEL = model
-
-
-def _classify(model: Any, articles: list[InputArticle], top_k: int,
-              explain: int) -> list[dict]:
-    """Records of a chunk; an article the model fails on gets an error record instead
-    (one with an ``error`` key), found by retrying the chunk's articles one by one."""
-    try:
-        details = model.predict_details(articles, k=top_k, terms=explain)
-        return [_record(a, d) for a, d in zip(articles, details, strict=True)]
-    except Exception:
-        if len(articles) == 1:
-            raise
-    out = []
-    for article in articles:
-        try:
-            out += _classify(model, [article], top_k, explain)
-        except Exception as exc:
-            out.append({"source": article.source, "position": article.position,
-                        "error": f"could not be classified: {type(exc).__name__}: {exc}"})
-    return out
-
-
-def _classify_in_worker(articles: list[InputArticle], top_k: int, explain: int) -> list[dict]:
-    return _classify(_WORKER_MODEL, articles, top_k, explain)
-
-
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+        chunk = _Chunk(batch, [], {})
+        for item in batch:
+            if isinstance(item, InputArticle):
+                article, full = _fit(item, max_chars)
+                if full is not None:
+                    chunk.truncated[len(chunk.articles)] = full
+                chunk.articles.append(article)
         yield chunk
 
 
-def _resolve_model(model: Any, threshold: float | None) -> Any:
-    from newsclass.persistence import as_model
+class _Writer:
+    """Turns each classified chunk into records and errors, writes them, checkpoints."""
 
-    model = as_model(model)
-    if threshold is not None:
-        model = copy.copy(model)
-        model.threshold = threshold
-    return model
+    def __init__(self, sink: Sink, err_sink: Sink, manifest: RunManifest | None,
+                 manifest_file: str | None, result: BatchResult, bar: Any) -> None:
+        self.sink, self.err_sink, self.result, self.bar = sink, err_sink, result, bar
+        self.manifest, self.manifest_file = manifest, manifest_file
+        self.pending: deque[_Chunk] = deque()
+
+    def emit(self, details: list[dict]) -> None:
+        chunk = self.pending.popleft()
+        records, errors = [], []
+        found = iter(zip(chunk.articles, details, strict=True))
+        index = 0
+        for item in chunk.items:
+            if isinstance(item, InputError):
+                errors.append(error_record(item.source, item.position, item.error))
+                continue
+            article, detail = next(found)
+            if "error" in detail:
+                errors.append(error_record(article.source, article.position, detail["error"]))
+            else:
+                records.append(label_record(item, detail, chunk.truncated.get(index)))
+            index += 1
+        self.sink.write(records)
+        self.err_sink.write(errors)
+        self._count(records, errors, len(chunk.items))
+
+    def _count(self, records: list[dict], errors: list[dict], items: int) -> None:
+        r = self.result
+        r.labelled += len(records)
+        r.errors += len(errors)
+        r.counts.update(rec["label"] for rec in records)
+        r.truncated += sum("truncated" in rec for rec in records)
+        r.guessed_encoding += sum(rec["encoding"].endswith(UNSURE_MARK) for rec in records)
+        r.first_errors += errors[:SHOWN_ERRORS - len(r.first_errors)]
+        self.bar.update(len(records))
+        if self.manifest is not None:
+            m = self.manifest
+            m.done += items
+            m.output_bytes, m.errors_bytes = self.sink.size, self.err_sink.size
+            m.write(self.manifest_file)
+
+
+def _run_settings(model: Any, t: _Targets, o: dict, read_options: dict) -> dict:
+    keep = {k: v for k, v in read_options.items() if k != "stdin"}
+    return {"model_sha256": model_fingerprint(model), "threshold": o["threshold"],
+            "top_k": o["top_k"], "explain": o["explain"], "max_chars": o["max_chars"],
+            "output_format": t.fmt, "excel": o["excel"], "error_report": t.errors,
+            "read_options": {k: keep[k] for k in sorted(keep)}}
+
+
+def _start_run(inputs: list, t: _Targets, model: Any, o: dict, read_options: dict,
+               streams: tuple[BinaryIO, BinaryIO]) -> tuple[Sink, Sink, RunManifest | None]:
+    """Open the output, the error report and the manifest: anew, or where a resumed run
+    stopped (after checking that it is the same run)."""
+    manifest = keep = keep_errors = None
+    if t.manifest is not None:
+        if o["resume"] and "-" in inputs:
+            raise ResumeError("cannot resume a run that reads standard input: it cannot be "
+                              "read again to find where the run stopped")
+        files = input_files(inputs, glob=read_options.get("glob", "*"),
+                            input_format=read_options.get("input_format"))
+        fingerprint = input_fingerprint(files)
+        settings = _run_settings(model, t, o, read_options)
+        if o["resume"] and os.path.exists(t.output):
+            manifest = read_manifest(t.manifest)
+            manifest.check_same_run(fingerprint, settings)
+            keep = manifest.output_bytes
+            keep_errors = manifest.errors_bytes if t.errors != "-" else None
+        else:
+            manifest = RunManifest(fingerprint, settings)
+    sink = Sink(t.output, t.fmt, FIELDS, streams[0], excel=o["excel"], keep=keep)
+    try:
+        err_sink = Sink(t.errors, "jsonl", ERROR_FIELDS, streams[1],
+                        keep=keep_errors if keep is not None else None)
+    except BaseException:
+        sink.close()
+        raise
+    if manifest is not None:
+        manifest.output_bytes, manifest.errors_bytes = sink.size, err_sink.size
+        manifest.complete = False
+        manifest.write(t.manifest)
+    return sink, err_sink, manifest
+
+
+def _field_warnings(seen: Counter, read_options: dict) -> list[str]:
+    """Named fields that none of the records read has: most likely a typo."""
+    out = []
+    for option, default in _DEFAULT_FIELDS.items():
+        name = read_options.get(option, default)
+        if name != default and seen["records"] and seen[name] == seen["records"]:
+            out.append(f"field '{name}' ({option}) is in none of the {seen['records']} "
+                       "records read; check its name")
+    return out
+
+
+def _watch_fields(items: Iterator, seen: Counter) -> Iterator:
+    for item in items:
+        if isinstance(item, InputArticle) and item.position.startswith(("line", "row")):
+            seen["records"] += 1
+            seen.update(item.absent)
+        yield item
+
+
+def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer, o: dict) -> None:
+    def articles() -> Iterator[list]:
+        for chunk in chunks:
+            writer.pending.append(chunk)
+            yield chunk.articles
+
+    if o["backend"] == "dask":
+        from newsclass.dask import classify_chunks
+
+        classify_chunks(model, articles(), o["top_k"], o["explain"], writer.emit,
+                        scheduler=o["scheduler"], n_workers=o["jobs"])
+    elif o["jobs"] == 1:
+        from newsclass.runners import run_serial
+
+        run_serial(model, articles(), o["top_k"], o["explain"], writer.emit)
+    else:
+        from newsclass.runners import run_pool
+
+        run_pool(model, articles(), o["top_k"], o["explain"], writer.emit, o["jobs"])
 
 
 def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike | None = None,
                 *, model: Any = None, output_format: str | None = None, excel: bool = False,
                 top_k: int = 3, explain: int = 0, threshold: float | None = None,
-                jobs: int = 1, chunk_size: int = 256, resume: bool = False,
-                force: bool = False, progress: bool | None = None,
+                jobs: int = 1, chunk_size: int = 256, max_chars: int = MAX_CHARS,
+                resume: bool = False, force: bool = False, progress: bool | None = None,
                 backend: str = "local", scheduler: str | None = None,
                 error_report: str | os.PathLike | None = None,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
@@ -278,11 +381,13 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         (``glob``, ``input_format``, ``split``, ``text_field``, ``title_field``,
         ``id_field``, ``encoding``).
     output : str, path-like or None
-        Output file; ``None`` or ``"-"`` writes to standard output.
+        Output file; ``None`` or ``"-"`` writes to standard output. It must not be one
+        of the inputs nor lie where a folder of the inputs is searched.
     model : NewsClassifier, str, path-like or None
         A fitted model or the path of a model file; ``None`` uses the default model.
     output_format : {"jsonl", "csv", "tsv"} or None
-        Default: from the output's extension, else ``jsonl``.
+        Default: from the output's extension (``.jsonl``, ``.ndjson``, ``.csv``,
+        ``.tsv``; none means ``jsonl``); any other extension is refused.
     excel : bool, default=False
         Start CSV/TSV output with a UTF-8 byte-order mark, so that Excel opens it as UTF-8.
     top_k : int, default=3
@@ -290,24 +395,29 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     explain : int, default=0
         Terms listed in each record's ``terms``.
     threshold : float or None
-        Override the model's threshold: below it, the label is ``other``.
+        Override the model's threshold, a probability from 0 to 1: below it, the label
+        is ``other``.
     jobs : int, default=1
-        Worker processes that classify; output keeps input order. With
-        ``backend="dask"`` and no `scheduler`: the worker processes of the local Dask
-        cluster; ignored with a `scheduler`.
+        Processes that classify (this one and ``jobs - 1`` workers); output keeps input
+        order. With ``backend="dask"`` and no `scheduler`: the worker processes of the
+        local Dask cluster.
     chunk_size : int, default=256
-        Articles classified and written at a time; memory stays bounded by it.
+        Items of the input stream classified and written at a time.
+    max_chars : int, default=MAX_CHARS
+        Characters of an article that are classified; longer articles are labelled
+        from their start and their record gives their full length as ``truncated``.
     resume : bool, default=False
-        Continue an interrupted run: keep the records already in `output` and its error
-        report, and label only what is missing.
+        Continue an interrupted run from its run manifest (``<output>.run.json``): skip
+        the items of the input stream it finished and cut the output and the error
+        report back to what it had written then. Refused when the inputs or the settings
+        differ.
     force : bool, default=False
         Overwrite an existing output.
     progress : bool or None
         Show a progress bar on stderr; ``None``: only when stderr is a terminal.
     backend : {"local", "dask"}, default="local"
-        Where chunks are classified: in this process or local worker processes
-        (`jobs`), or on a Dask cluster (:func:`newsclass.dask.classify_chunks`; needs
-        ``newsclass[dask]``). Output, order and error report are the same.
+        Where chunks are classified: here and in local worker processes, or on a Dask
+        cluster (:func:`newsclass.dask.classify_chunks`; needs ``newsclass[dask]``).
     scheduler : str or None
         Dask scheduler address (``"tcp://host:8786"``) for ``backend="dask"``; ``None``
         starts a local cluster on the loopback interface for this run.
@@ -326,126 +436,54 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     FileExistsError
         If `output` exists and neither `force` nor `resume` is given.
     ValueError
-        For bad option values.
+        For bad option values (:class:`newsclass.writers.OutputError` for an output that
+        cannot be written, :class:`newsclass.manifest.ResumeError` for a run that cannot
+        be resumed); the message names the option or file.
+    Interrupted
+        On Ctrl-C, after the last whole chunk was written; it carries the result.
     """
+    o = {"jobs": jobs, "chunk_size": chunk_size, "top_k": top_k, "explain": explain,
+         "max_chars": max_chars, "threshold": threshold, "backend": backend,
+         "scheduler": scheduler, "resume": resume, "excel": excel}
     start = time.perf_counter()
-    target = "-" if output in (None, "-") else os.fspath(output)
-    fmt = output_format or output_format_of(target)
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if jobs < 1 or chunk_size < 1 or top_k < 1 or explain < 0:
-        raise ValueError("jobs, chunk_size and top_k must be at least 1, explain at least 0")
-    if backend not in ("local", "dask"):
-        raise ValueError(f"unknown backend {backend!r}; choose local or dask")
-    if scheduler is not None and backend != "dask":
-        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
-    if target == "-" and resume:
-        raise ValueError("--resume needs an output file, not standard output")
-    errors_target = os.fspath(error_report) if error_report else (
-        "-" if target == "-" else f"{target}.errors.jsonl")
-    if target != "-" and os.path.exists(target) and not (force or resume):
-        raise FileExistsError(f"output {target} exists; use --force to overwrite it or "
+    _check_options(o)
+    inputs = [os.fspath(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike))
+                                     else inputs)]
+    t = _targets(inputs, output, output_format, excel, error_report, read_options)
+    if t.output == "-" and resume:
+        raise ValueError("resume needs an output file, not standard output")
+    if t.output != "-" and os.path.exists(t.output) and not (force or resume):
+        raise FileExistsError(f"output {t.output} exists; use --force to overwrite it or "
                               "--resume to continue it")
-    model = _resolve_model(model, threshold)
+    from newsclass.persistence import as_model
 
-    done = _done_keys(target, fmt, ("source", "id")) if resume else set()
-    done_errors = (_done_keys(errors_target, "jsonl", ("source", "position"))
-                   if resume and errors_target != "-" else set())
-    out_stream = stdout or sys.stdout.buffer
-    err_stream = stderr or sys.stderr.buffer
-    sink = _Sink(target, fmt, FIELDS, out_stream, excel=excel, resume=resume)
-    err_sink = _Sink(errors_target, "jsonl", ERROR_FIELDS, err_stream, resume=resume)
-    result = BatchResult(output=target, error_report=errors_target)
-
+    model = as_model(model)
+    if threshold is not None:
+        model = model.with_threshold(threshold)
+    streams = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
+    sink, err_sink, manifest = _start_run(inputs, t, model, o, read_options, streams)
+    result = BatchResult(output=t.output, error_report=t.errors)
     from tqdm import tqdm
 
     show = progress if progress is not None else sys.stderr.isatty()
     bar = tqdm(disable=not show, unit=" articles", file=sys.stderr, dynamic_ncols=True)
-
-    def pending() -> Iterator[InputArticle]:
-        # Errors are written as they come, in order with the chunks around them.
-        errors: list[dict] = []
-        for item in iter_inputs(inputs, **read_options):
-            if isinstance(item, InputError):
-                if (item.source, item.position) in done_errors:
-                    result.skipped += 1
-                    continue
-                errors.append(_error_record(item))
-                result.errors += 1
-                if len(errors) >= chunk_size:
-                    err_sink.write(errors)
-                    errors = []
-                continue
-            if (item.source, item.id) in done:
-                result.skipped += 1
-                continue
-            yield item
-        err_sink.write(errors)
-
-    def emit(records: list[dict]) -> None:
-        failed = [r for r in records if "error" in r]
-        if failed:
-            records = [r for r in records if "error" not in r]
-            err_sink.write(failed)
-            result.errors += len(failed)
-        sink.write(records)
-        result.labelled += len(records)
-        result.counts.update(r["label"] for r in records)
-        bar.update(len(records))
-
+    writer = _Writer(sink, err_sink, manifest, t.manifest, result, bar)
+    seen: Counter = Counter()
     try:
-        chunks = _chunks(pending(), chunk_size)
-        if backend == "dask":
-            from newsclass.dask import classify_chunks
-
-            classify_chunks(model, chunks, top_k, explain, emit, scheduler=scheduler,
-                            n_workers=jobs)
-        elif jobs == 1:
-            for chunk in chunks:
-                emit(_classify(model, chunk, top_k, explain))
-        else:
-            _run_parallel(model, chunks, jobs, top_k, explain, emit)
+        items = _watch_fields(iter_inputs(inputs, **read_options), seen)
+        if manifest is not None and manifest.done:
+            result.skipped = sum(1 for _ in islice(items, manifest.done))
+        _classify_all(model, _chunks(items, chunk_size, max_chars), writer, o)
+        if manifest is not None:
+            manifest.complete = True
+            manifest.write(t.manifest)
+    except KeyboardInterrupt:
+        result.seconds = time.perf_counter() - start
+        raise Interrupted(result) from None
     finally:
         bar.close()
         sink.close()
         err_sink.close()
+    result.warnings += _field_warnings(seen, read_options)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _run_parallel(model: Any, chunks: Iterator[list], jobs: int, top_k: int, explain: int,
-                  emit) -> None:
-    """Classify chunks in `jobs` processes: this one and ``jobs - 1`` workers.
-
-    This process takes every `jobs`-th chunk itself: it has the model loaded already, so
-    work starts at once while the workers start up. (A smaller share for this process,
-    which also reads and writes, measured slower: the workers pay for pickling.)
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # "spawn" would re-import the caller's __main__; "forkserver" is safe with threads and
-    # exists on POSIX; elsewhere the platform default is used.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    in_flight: deque = deque()  # futures and finished results, in input order
-    window = 4 * jobs  # chunks held in memory at most
-    with ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_init_worker,
-                             initargs=(model,)) as pool:
-        for i, chunk in enumerate(chunks):
-            if i % jobs == jobs - 1:
-                in_flight.append(_classify(model, chunk, top_k, explain))
-            else:
-                in_flight.append(pool.submit(_classify_in_worker, chunk, top_k, explain))
-            while in_flight and (len(in_flight) >= window or _ready(in_flight[0])):
-                emit(_result(in_flight.popleft()))
-        while in_flight:
-            emit(_result(in_flight.popleft()))
-
-
-def _ready(item: Any) -> bool:
-    return isinstance(item, list) or item.done()
-
-
-def _result(item: Any) -> list[dict]:
-    return item if isinstance(item, list) else item.result()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -29,6 +30,49 @@ def _pair(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(
             f"expected two integers like 1,3, got {text!r}") from None
     return lo, hi
+
+
+def _whole(least: int):
+    """An argparse type: a whole number of at least `least`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < least:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of at least {least}, got {text!r}")
+        return value
+    return parse
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a probability from 0 to 1, got {text!r}")
+    return value
+
+
+def _label_map(text: str) -> dict:
+    """``old=new,...`` or the path of a JSON object mapping old labels to new ones."""
+    if text.endswith(".json"):
+        try:
+            mapping = json.loads(Path(text).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(f"cannot read the label map {text}: {exc}") from None
+        if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+            raise argparse.ArgumentTypeError(
+                f"{text} must hold a JSON object of label names, like {{\"科技\": \"tech\"}}")
+        return mapping
+    pairs = [p.split("=") for p in text.split(",") if p.strip()]
+    if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise argparse.ArgumentTypeError(
+            f"expected OLD=NEW pairs separated by commas (or a .json file), got {text!r}")
+    return {old.strip(): new.strip() for old, new in pairs}
 
 
 def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
@@ -80,11 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excel", action="store_true",
                    help="CSV/TSV with a UTF-8 BOM, for Excel on Chinese Windows")
     p.add_argument("--model", help="model file (default: the bundled model)")
-    p.add_argument("--threshold", type=float, help="below this confidence, label other")
-    p.add_argument("--top-k", type=int, default=3, help="labels listed in 'top' (3)")
-    p.add_argument("--explain", type=int, default=0, metavar="N",
+    p.add_argument("--threshold", type=_probability,
+                   help="below this confidence (0 to 1), label other")
+    p.add_argument("--top-k", type=_whole(1), default=3, help="labels listed in 'top' (3)")
+    p.add_argument("--explain", type=_whole(0), default=0, metavar="N",
                    help="list the N terms behind each decision in 'terms'")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    p.add_argument("--jobs", type=_whole(1), default=1,
+                   help="processes that classify (1)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -104,14 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default", action="store_true",
                    help="rebuild the default model from the bundled corpus (default -o: "
                    "models/default_model.joblib, as in the project folder)")
-    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5; 0: none)")
+    p.add_argument("--cv", type=_whole(0), default=5,
+                   help="cross-validation folds (5; 0: none)")
     p.add_argument("--label-field", default="label", help="label field (label)")
     p.add_argument("--C", type=float, dest="C", help="SVM regularisation (default 2.0)")
     p.add_argument("--word-ngrams", type=_pair, help="word n-gram range, e.g. 1,2")
     p.add_argument("--char-ngrams", type=_pair, help="character n-gram range, e.g. 1,3")
     p.add_argument("--min-df", type=int, help="drop terms in fewer articles (1)")
     p.add_argument("--title-weight", type=float, help="weight of title words (1.0)")
-    p.add_argument("--threshold", type=float, help="confidence below which to say other")
+    p.add_argument("--threshold", type=_probability,
+                   help="confidence (0 to 1) below which to say other")
     p.add_argument("-q", "--quiet", action="store_true", help="print less")
     _add_read_options(p, split=False)
     _add_backend_options(p)
@@ -122,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="folder for metrics.json, confusion.png, coverage.png "
                    "and errors.jsonl")
     p.add_argument("--label-field", default="label", help="label field (label)")
+    p.add_argument("--label-map", type=_label_map, metavar="OLD=NEW,...|FILE.json",
+                   help="rename the data's labels before scoring, e.g. 科技=tech,人大=congress")
     _add_read_options(p, split=False)
 
     p = sub.add_parser("info", help="show a model's card")
@@ -130,14 +180,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_label(args: argparse.Namespace) -> int:
-    from newsclass.batch import label_files
+    from newsclass.batch import Interrupted, label_files
 
-    result = label_files(
-        args.inputs, args.output, model=args.model, output_format=args.output_format,
-        excel=args.excel, top_k=args.top_k, explain=args.explain, threshold=args.threshold,
-        jobs=args.jobs, resume=args.resume, force=args.force,
-        progress=False if args.quiet else None, backend=args.backend,
-        scheduler=args.scheduler, **_read_options(args))
+    try:
+        result = label_files(
+            args.inputs, args.output, model=args.model, output_format=args.output_format,
+            excel=args.excel, top_k=args.top_k, explain=args.explain,
+            threshold=args.threshold, jobs=args.jobs, resume=args.resume, force=args.force,
+            progress=False if args.quiet else None, backend=args.backend,
+            scheduler=args.scheduler, **_read_options(args))
+    except Interrupted as stop:
+        done = stop.result
+        where = "standard output" if done.output == "-" else done.output
+        hint = ("" if done.output == "-" else
+                "; run the same command with --resume to continue")
+        print(f"\nnewsclass label: interrupted: {done.labelled} records written to {where} "
+              f"and {done.errors} errors reported in this run{hint}", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return 1 if result.errors else 0
@@ -202,12 +261,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from newsclass.evaluate import evaluate_files, format_metrics
 
     result = evaluate_files(args.data, model=args.model, report=args.report,
-                            label_field=args.label_field, read_options=_read_options(args))
+                            label_field=args.label_field, read_options=_read_options(args),
+                            label_map=args.label_map)
     for err in result.errors:
         print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
+    if result.unknown_labels:
+        print("warning: the model does not know the data's label(s) "
+              f"{', '.join(result.unknown_labels)}; map them with --label-map OLD=NEW,...",
+              file=sys.stderr)
     print(format_metrics(result.metrics))
     if args.report:
         print(f"report written to {args.report}/")
+    if not result.labels_overlap:
+        print("newsclass evaluate: none of the data's labels is one the model knows, so "
+              "these scores mean nothing; use --label-map", file=sys.stderr)
+        return 1
     return 1 if result.errors else 0
 
 

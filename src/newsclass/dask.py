@@ -119,7 +119,7 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
     """Classify chunks of articles on a Dask cluster and emit their records in input order.
 
     The model is scattered to every worker once; each chunk becomes one task
-    (``newsclass.batch._classify`` on the scattered model). At most two chunks per worker
+    (:func:`newsclass.runners.classify` on the scattered model). At most two chunks per worker
     thread are in flight, so memory stays bounded however long `chunks` is. Records are
     emitted chunk by chunk in input order, each chunk only once its records are complete;
     tasks lost with a worker are rerun by the scheduler, and a task that fails raises its
@@ -133,13 +133,14 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
     top_k, explain : int
         Passed to ``NewsClassifier.predict_details`` (as ``k`` and ``terms``).
     emit : callable
-        Called with each chunk's records, in input order.
+        Called with each chunk's details (see :func:`newsclass.runners.classify`), in
+        input order.
     scheduler : str or None
         Scheduler address; ``None`` starts a local cluster (see :func:`cluster_client`).
     n_workers : int or None
         Worker processes of the local cluster.
     """
-    from newsclass.batch import _classify
+    from newsclass.runners import classify
 
     with cluster_client(scheduler, n_workers=n_workers) as client:
         # hash=False: a random key instead of hashing the whole model.
@@ -148,7 +149,7 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
         in_flight: deque = deque()
         try:
             for chunk in chunks:
-                in_flight.append(client.submit(_classify, model_future, chunk, top_k, explain,
+                in_flight.append(client.submit(classify, model_future, chunk, top_k, explain,
                                                pure=False))
                 while len(in_flight) >= window:
                     emit(in_flight.popleft().result())
@@ -313,7 +314,7 @@ def label_dataframe(ddf: dd.DataFrame, text_column: str, model: Any = None,
     import dask
     import pandas as pd
 
-    from newsclass.batch import _resolve_model
+    from newsclass.persistence import as_model
 
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
@@ -324,7 +325,7 @@ def label_dataframe(ddf: dd.DataFrame, text_column: str, model: Any = None,
     clash = [c for c in added if c in ddf.columns]
     if clash:
         raise ValueError(f"the dataframe already has column(s) {clash}")
-    model = _resolve_model(model, None)
+    model = as_model(model)
     string = pd.StringDtype()
     meta = ddf._meta.assign(label=pd.Series(dtype=string), label_zh=pd.Series(dtype=string),
                             confidence=pd.Series(dtype="float64"),

@@ -18,8 +18,8 @@ from typing import Any
 
 from newsclass.persistence import ModelFileError, load_model, read_card, save_model, versions
 
-__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "cache_dir", "cross_validate", "load_default_model",
-           "read_corpus", "train_default"]
+__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "cache_dir", "cross_validate",
+           "find_real_pool", "load_default_model", "read_corpus", "read_real", "train_default"]
 
 MODEL_NAME = "default_model.joblib"
 #: NewsClassifier parameters of the default model (its other parameters are the defaults).
@@ -63,6 +63,85 @@ def read_corpus(folder: str | os.PathLike | None = None) -> tuple[list[dict], li
             except (ValueError, KeyError) as exc:
                 raise ValueError(f"{path}:{n}: bad corpus line: {exc}") from None
     return articles, labels
+
+
+#: Labels of real People's Daily articles, by id, decided by readers (``seeds/real``).
+REAL_LABELS = Path("seeds", "real", "rmrb_2019_2020.labels.jsonl")
+#: The pool of real articles those ids refer to, beside the project (not shipped: the
+#: texts are the newspaper's copyright). ``$NEWSCLASS_REAL_POOL`` overrides it.
+REAL_POOL = Path("..", "shared", "real", "rmrb_2019_2020.jsonl.gz")
+
+
+def find_real_pool(pool: str | os.PathLike | None = None) -> Path | None:
+    """The file of real articles: `pool`, ``$NEWSCLASS_REAL_POOL``, or ``../shared/real/…``
+    beside the project (or the current folder); ``None`` when there is none."""
+    candidates = [pool] if pool is not None else [
+        os.environ.get("NEWSCLASS_REAL_POOL"),
+        Path(__file__).resolve().parents[3] / "shared" / "real" / REAL_POOL.name,
+        REAL_POOL]
+    for path in candidates:
+        if path and Path(path).is_file():
+            return Path(path)
+    return None
+
+
+def read_real(pool: str | os.PathLike | None = None,
+              labels: str | os.PathLike | None = None) -> tuple[list[dict], list[str], list[str]]:
+    """Join the labels of real articles (by id) to their texts.
+
+    Parameters
+    ----------
+    pool : path-like or None
+        The JSON-lines file (``.gz`` allowed) of real articles with ``id``, ``pretitle``,
+        ``title``, ``subtitle`` and ``text``; ``None`` looks for it with
+        :func:`find_real_pool`.
+    labels : path-like or None
+        The labels file (``id``, ``label``, ...); ``None`` is :data:`REAL_LABELS` of the
+        project folder.
+
+    Returns
+    -------
+    articles : list of dict
+        ``{"id", "title", "body"}``; the title is the kicker, headline and subtitle joined
+        by spaces.
+    labels : list of str
+    dates : list of str
+        ``YYYYMMDD`` of each article.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the pool or the labels file is missing.
+    ValueError
+        If a labelled id is not in the pool.
+    """
+    import gzip
+
+    found = find_real_pool(pool)
+    if found is None:
+        raise FileNotFoundError(f"no pool of real articles (looked for {pool or REAL_POOL}; "
+                                "set NEWSCLASS_REAL_POOL)")
+    label_path = Path(labels) if labels is not None else (
+        Path(__file__).resolve().parents[2] / REAL_LABELS)
+    wanted = {}
+    for line in label_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            wanted[row["id"]] = row["label"]
+    opener = gzip.open if found.suffix == ".gz" else open
+    texts = {}
+    with opener(found, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                title = " ".join(p for p in (row.get("pretitle"), row["title"],
+                                             row.get("subtitle")) if p)
+                texts[row["id"]] = {"id": row["id"], "title": title, "body": row["text"]}
+    missing = sorted(set(wanted) - set(texts))
+    if missing:
+        raise ValueError(f"{len(missing)} labelled ids are not in {found}, e.g. {missing[0]}")
+    ids = sorted(wanted)
+    return [texts[i] for i in ids], [wanted[i] for i in ids], [i[:8] for i in ids]
 
 
 def cross_validate(articles: list, labels: list[str], folds: int = 5,

@@ -68,7 +68,8 @@ def label_metrics(y_true: Sequence, pred: Sequence, labels: Sequence | None = No
     labels : sequence or None
         Labels to report besides those in `y_true` and `pred` (say, all a model knows).
         Macro-F1 averages only over labels that occur in `y_true` or `pred`, as
-        scikit-learn's ``f1_score(average="macro")`` does.
+        scikit-learn's ``f1_score(average="macro")`` does; when `pred` has labels that
+        `y_true` has not, ``macro_f1_data_labels`` averages over the true labels only.
 
     Returns
     -------
@@ -84,9 +85,15 @@ def label_metrics(y_true: Sequence, pred: Sequence, labels: Sequence | None = No
     names = sorted(seen | {str(x) for x in (labels if labels is not None else ())})
     p, r, f, s = precision_recall_fscore_support(y_true, pred, labels=names, zero_division=0)
     macro = [fi for name, fi in zip(names, f, strict=True) if name in seen]
+    true_labels = set(y_true.tolist())
+    extra = {}
+    if true_labels != seen:  # the model predicts labels the data do not have
+        extra["macro_f1_data_labels"] = round(float(np.mean(
+            [fi for name, fi in zip(names, f, strict=True) if name in true_labels])), _ROUND)
     return {
         "accuracy": round(float(np.mean(pred == y_true)), _ROUND),
         "macro_f1": round(float(np.mean(macro)), _ROUND),
+        **extra,
         "per_label": {n: {"precision": round(float(a), _ROUND),
                           "recall": round(float(b), _ROUND),
                           "f1": round(float(c), _ROUND), "support": int(d)}
@@ -497,12 +504,21 @@ class EvaluationResult:
     metrics: dict
     errors: list = field(default_factory=list)
     report: list = field(default_factory=list)
+    unknown_labels: list = field(default_factory=list)
+
+    @property
+    def labels_overlap(self) -> bool:
+        """Whether any label of the data is one the model knows."""
+        return any(stats.get("support") for label, stats in
+                   self.metrics.get("per_label", {}).items()
+                   if label not in self.unknown_labels)
 
 
 def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
                    report: str | os.PathLike | None = None, *, label_field: str = "label",
                    label_from_folder: bool | None = None,
-                   read_options: dict | None = None) -> EvaluationResult:
+                   read_options: dict | None = None,
+                   label_map: dict | None = None) -> EvaluationResult:
     """Evaluate a model on labelled files (``newsclass evaluate`` as a function).
 
     Parameters
@@ -516,18 +532,24 @@ def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
         Folder to write a report to (see :func:`write_report`).
     label_field, label_from_folder, read_options
         How to read the data.
+    label_map : dict or None
+        Renames the data's labels before scoring (``{"科技": "tech", ...}``), for data
+        that name the labels otherwise.
 
     Returns
     -------
     EvaluationResult
+        Its ``unknown_labels`` lists the data's labels (after `label_map`) that the model
+        does not know; when none of the data's labels is known, ``labels_overlap`` is
+        false and the scores mean nothing.
 
     Raises
     ------
     ValueError
-        If the data hold no usable article.
+        If the data hold no usable article; the message quotes the first reasons.
     """
     from newsclass.persistence import as_model
-    from newsclass.training import read_labelled
+    from newsclass.training import describe_failures, read_labelled
 
     model = as_model(model)
     articles, labels, errors = read_labelled(data, label_field=label_field,
@@ -535,12 +557,17 @@ def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
                                              **(read_options or {}))
     if not articles:
         raise ValueError("no usable labelled articles in the given data"
-                         + (f" ({len(errors)} inputs failed)" if errors else ""))
+                         + describe_failures(errors))
+    if label_map:
+        labels = [label_map.get(y, y) for y in labels]
+    known = {str(c) for c in model.classes_}
+    unknown = sorted({str(y) for y in labels} - known)
     if report is None:
-        return EvaluationResult(evaluate(model, articles, labels), errors)
+        return EvaluationResult(evaluate(model, articles, labels), errors,
+                                unknown_labels=unknown)
     paths = write_report(report, model, articles, labels, ids=[a.id for a in articles])
     metrics = json.loads(paths[0].read_text(encoding="utf-8"))
-    return EvaluationResult(metrics, errors, paths)
+    return EvaluationResult(metrics, errors, paths, unknown)
 
 
 def format_metrics(metrics: dict, name: str = "evaluation") -> str:

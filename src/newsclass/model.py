@@ -323,6 +323,29 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         """
         return [d["top"] for d in self.predict_details(X, k=k)]
 
+    def with_threshold(self, threshold: float) -> NewsClassifier:
+        """The same fitted model with another `threshold` (the model itself is unchanged).
+
+        Parameters
+        ----------
+        threshold : float
+            A probability from 0 to 1.
+
+        Returns
+        -------
+        NewsClassifier
+            A shallow copy sharing the fitted parts.
+        """
+        import copy
+        import math
+
+        if not isinstance(threshold, (int, float)) or math.isnan(threshold) or not (
+                0 <= threshold <= 1):
+            raise ValueError(f"threshold must be a probability from 0 to 1, got {threshold!r}")
+        model = copy.copy(self)
+        model.threshold = threshold
+        return model
+
     def explain(self, text: Any, top: int = 10,
                 label: str | None = None) -> list[tuple[str, float]]:
         """The terms that pushed an article towards (or away from) a label.

@@ -10,7 +10,7 @@ from typing import Any
 
 from newsclass.readers import InputArticle, InputError, iter_inputs
 
-__all__ = ["TrainResult", "read_labelled", "train_files"]
+__all__ = ["TrainResult", "describe_failures", "read_labelled", "train_files"]
 
 _TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".jsonl.gz", ".csv.gz", ".tsv.gz")
 
@@ -34,6 +34,18 @@ class TrainResult:
     errors: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     output: str | None = None
+
+
+def describe_failures(errors: list, shown: int = 3) -> str:
+    """``" (N inputs failed: SOURCE POSITION: REASON; ...)"``, quoting the first few
+    reasons, or ``""`` when there are no errors."""
+    if not errors:
+        return ""
+    quoted = "; ".join(f"{e.source}{' ' + e.position if e.position else ''}: {e.error}"
+                       for e in errors[:shown])
+    more = f"; and {len(errors) - shown} more" if len(errors) > shown else ""
+    noun = "input" if len(errors) == 1 else "inputs"
+    return f" ({len(errors)} {noun} failed: {quoted}{more})"
 
 
 def _is_folder_layout(inputs: list[str]) -> bool:
@@ -147,7 +159,7 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         **(read_options or {}))
     if not articles:
         raise ValueError("no usable training articles in the given data"
-                         + (f" ({len(errors)} inputs failed)" if errors else ""))
+                         + describe_failures(errors))
     if backend == "dask":
         from newsclass.dask import fit_and_cross_validate
 

@@ -1,0 +1,136 @@
+"""Classifying chunks of articles in this process or in a pool of worker processes.
+
+Both runners take an iterator of chunks (lists of articles) and call ``emit`` with each
+chunk's details in input order, one list per chunk, as :func:`classify` gives them. The
+Dask runner with the same shape is :func:`newsclass.dask.classify_chunks`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+__all__ = ["classify", "run_pool", "run_serial"]
+
+Emit = Callable[[list[dict]], None]
+
+
+def classify(model: Any, articles: list, top_k: int, explain: int) -> list[dict]:
+    """``model.predict_details`` of a chunk; an article the model fails on gets
+    ``{"error": reason}`` instead, found by retrying the chunk's articles one by one.
+
+    Parameters
+    ----------
+    model : NewsClassifier
+    articles : list of articles
+    top_k, explain : int
+        How many labels and explaining terms each detail lists.
+
+    Returns
+    -------
+    list of dict
+        One per article, in order.
+    """
+    try:
+        return model.predict_details(articles, k=top_k, terms=explain)
+    except Exception as exc:
+        if len(articles) == 1:
+            return [{"error": f"could not be classified: {type(exc).__name__}: {exc}"}]
+    return [classify(model, [article], top_k, explain)[0] for article in articles]
+
+
+def run_serial(model: Any, chunks: Iterator[list], top_k: int, explain: int,
+               emit: Emit) -> None:
+    """Classify every chunk in this process."""
+    for chunk in chunks:
+        emit(classify(model, chunk, top_k, explain))
+
+
+_WORKER_MODEL = None
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - pid reused by another user
+            os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker process end when the process that started the run ends, even by
+    ``kill -9``: the kernel's parent-death signal where there is one (Linux; the pool's
+    fork server ends with the parent), and a thread that checks on the parent."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _init_worker(model: Any, parent: int) -> None:
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+    # Ctrl-C reaches the whole process group: the parent stops the run and says so.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+def _classify_in_worker(articles: list, top_k: int, explain: int) -> list[dict]:
+    return classify(_WORKER_MODEL, articles, top_k, explain)
+
+
+def run_pool(model: Any, chunks: Iterator[list], top_k: int, explain: int, emit: Emit,
+             jobs: int) -> None:
+    """Classify chunks in `jobs` processes: this one and ``jobs - 1`` workers.
+
+    This process takes every `jobs`-th chunk itself: it has the model loaded already, so
+    work starts at once while the workers start up. At most ``4 * jobs`` chunks are held
+    at a time, and details are emitted in input order. Workers end with this process.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn" would re-import the caller's __main__; "forkserver" is safe with threads and
+    # exists on POSIX; elsewhere the platform default is used.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    in_flight: deque = deque()  # futures and finished results, in input order
+    window = 4 * jobs
+    pool = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_init_worker,
+                               initargs=(model, os.getpid()))
+    try:
+        for i, chunk in enumerate(chunks):
+            if i % jobs == jobs - 1:
+                in_flight.append(classify(model, chunk, top_k, explain))
+            else:
+                in_flight.append(pool.submit(_classify_in_worker, chunk, top_k, explain))
+            while in_flight and (len(in_flight) >= window or _ready(in_flight[0])):
+                emit(_result(in_flight.popleft()))
+        while in_flight:
+            emit(_result(in_flight.popleft()))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _ready(item: Any) -> bool:
+    return isinstance(item, list) or item.done()
+
+
+def _result(item: Any) -> list[dict]:
+    return item if isinstance(item, list) else item.result()

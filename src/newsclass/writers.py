@@ -1,0 +1,195 @@
+"""Writing batch output: records, error reports and their formats.
+
+A :class:`Sink` appends complete lines only, each chunk in one ``write`` call, and keeps
+count of the bytes it holds, so that a run manifest (:mod:`newsclass.manifest`) can name
+a point to resume from that is always the end of a whole chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from newsclass.labels import label_name
+
+__all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "OutputError", "Sink", "error_record",
+           "label_record", "output_format_of"]
+
+#: Fields of an output record, in order (the columns of CSV/TSV output). ``truncated`` is
+#: the article's length in characters when only its start was classified, else empty (and
+#: absent from JSON lines).
+FIELDS = ("id", "source", "title", "label", "label_zh", "confidence", "top", "terms",
+          "encoding", "truncated")
+#: Fields of an error record.
+ERROR_FIELDS = ("source", "position", "error")
+#: Output formats and the file name extensions that imply them.
+OUTPUT_FORMATS = {"jsonl": (".jsonl", ".ndjson"), "csv": (".csv",), "tsv": (".tsv",)}
+
+
+class OutputError(ValueError):
+    """An output cannot be written: missing folder, no permission, unknown format."""
+
+
+def output_format_of(path: str | os.PathLike | None) -> str | None:
+    """The output format a file name stands for.
+
+    Parameters
+    ----------
+    path : str, path-like or None
+        ``None`` or ``"-"`` (standard output) and names without an extension mean
+        ``jsonl``.
+
+    Returns
+    -------
+    str or None
+        ``"jsonl"``, ``"csv"`` or ``"tsv"``; ``None`` for any other extension
+        (``.xlsx``, ``.json``, ...), which no format is written as.
+
+    Examples
+    --------
+    >>> output_format_of("out.CSV"), output_format_of("-"), output_format_of("out.xlsx")
+    ('csv', 'jsonl', None)
+    """
+    suffix = Path(str(path or "-")).suffix.lower()
+    if not suffix:
+        return "jsonl"
+    return next((fmt for fmt, ends in OUTPUT_FORMATS.items() if suffix in ends), None)
+
+
+def label_record(article: Any, detail: dict, truncated: int | None = None) -> dict:
+    """The output record of a labelled article.
+
+    Parameters
+    ----------
+    article : InputArticle
+    detail : dict
+        One item of ``NewsClassifier.predict_details``.
+    truncated : int or None
+        The article's full length in characters when only its start was classified.
+    """
+    record = {
+        "id": article.id, "source": article.source, "title": article.title,
+        "label": detail["label"], "label_zh": label_name(detail["label"]),
+        "confidence": round(detail["confidence"], 4),
+        "top": {lab: round(p, 4) for lab, p in detail["top"]},
+        "terms": {t: round(w, 4) for t, w in detail["terms"]},
+        "encoding": article.encoding,
+    }
+    if truncated is not None:
+        record["truncated"] = truncated
+    return record
+
+
+def error_record(source: str, position: str, error: str) -> dict:
+    """The error-report record of an input that failed."""
+    return {"source": source, "position": position, "error": error}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return ";".join(f"{k}:{v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _encode(records: list[dict], fmt: str, fields: tuple[str, ...]) -> bytes:
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    for r in records:
+        writer.writerow([_cell(r.get(f)) for f in fields])
+    return buf.getvalue().encode()
+
+
+def _header(fmt: str, fields: tuple[str, ...], excel: bool) -> bytes:
+    if fmt == "jsonl":
+        return b""
+    sep = "\t" if fmt == "tsv" else ","
+    return (("\ufeff" if excel else "") + sep.join(fields) + "\n").encode()
+
+
+def _open_reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, IsADirectoryError):
+        return "it is a directory"
+    return (error.strerror or str(error)).lower()
+
+
+class Sink:
+    """An append-only output of complete lines: a file, or a stream for ``"-"``.
+
+    Parameters
+    ----------
+    target : str
+        A file path, or ``"-"`` for `stream`.
+    fmt : {"jsonl", "csv", "tsv"}
+    fields : tuple of str
+        Columns of CSV/TSV output.
+    stream : binary stream
+        Where ``"-"`` writes.
+    excel : bool, default=False
+        Start CSV/TSV output with a UTF-8 byte-order mark.
+    keep : int or None, default=None
+        Continue an existing file after its first `keep` bytes (a resume point), cutting
+        whatever follows them; ``None`` starts the file anew.
+
+    Raises
+    ------
+    OutputError
+        If the file cannot be opened for writing, or is shorter than `keep`.
+    """
+
+    def __init__(self, target: str, fmt: str, fields: tuple[str, ...], stream: BinaryIO,
+                 *, excel: bool = False, keep: int | None = None) -> None:
+        self.fmt, self.fields, self.target = fmt, fields, target
+        self._stream = stream
+        self._fd: int | None = None
+        self.size = 0
+        if target == "-":
+            self._write(_header(fmt, fields, excel))
+            return
+        try:
+            if keep is None:
+                self._fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            else:
+                self._fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError(f"cannot write {target}: {_open_reason(error)}") from None
+        if keep is None:
+            self._write(_header(fmt, fields, excel))
+            return
+        size = os.fstat(self._fd).st_size
+        if size < keep:
+            self.close()
+            raise OutputError(f"cannot resume {target}: it has {size} bytes but the run "
+                              f"manifest says {keep} were written; start again with --force")
+        os.ftruncate(self._fd, keep)
+        os.lseek(self._fd, keep, os.SEEK_SET)
+        self.size = keep
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        self.size += len(data)
+        if self._fd is None:
+            self._stream.write(data)
+            self._stream.flush()
+            return
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def write(self, records: list[dict]) -> None:
+        """Append records in one write of complete lines."""
+        self._write(_encode(records, self.fmt, self.fields))
+
+    def close(self) -> None:
+        """Close the file (a stream is left open)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
