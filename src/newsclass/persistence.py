@@ -92,7 +92,9 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
         "versions": versions(),
         "labels": [str(c) for c in model.classes_],
         "training": {"articles": model.n_train_, "label_counts": model.label_counts_,
-                     "sha256": model.training_sha256_},
+                     "sha256": model.training_sha256_,
+                     **({"sources": model.training_data_}
+                        if getattr(model, "training_data_", None) else {})},
         "segmentation": {**seg.describe(), "normalize": bool(model.normalize)},
         "parameters": {k: _jsonable(v) for k, v in model.get_params(deep=False).items()
                        if k != "segmenter"},
