@@ -101,8 +101,8 @@ def read_real(pool: str | os.PathLike | None = None,
         ``title``, ``subtitle`` and ``text``; ``None`` looks for it with
         :func:`find_real_pool`.
     labels : path-like or None
-        The labels file (``id``, ``label``, ...); ``None`` is :data:`REAL_LABELS` of the
-        project folder.
+        The labels file (``id``, ``label``, ...); ``None`` is the copy of
+        :data:`REAL_LABELS` bundled with the package.
 
     Returns
     -------
@@ -127,7 +127,7 @@ def read_real(pool: str | os.PathLike | None = None,
         raise FileNotFoundError(f"no pool of real articles (looked for {pool or REAL_POOL}; "
                                 "set NEWSCLASS_REAL_POOL)")
     label_path = Path(labels) if labels is not None else (
-        Path(__file__).resolve().parents[2] / REAL_LABELS)
+        _package_data() / "real" / REAL_LABELS.name)
     wanted = {}
     for line in label_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
