@@ -10,7 +10,6 @@ that ``resume=True`` continues an interrupted run exactly where it stopped.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -33,6 +32,7 @@ from newsclass.readers import (
     UNSURE_MARK,
     InputArticle,
     InputError,
+    describe_error,
     input_files,
     iter_inputs,
     would_read,
@@ -124,8 +124,7 @@ class BatchResult:
             where = "standard error" if self.error_report == "-" else self.error_report
             noun = "input" if self.errors == 1 else "inputs"
             lines.append(f"{self.errors} {noun} failed; see {where}")
-            lines += [f"  {e['source']}{' ' + e['position'] if e['position'] else ''}: "
-                      f"{e['error']}" for e in self.first_errors]
+            lines += ["  " + describe_error(**e) for e in self.first_errors]
             if self.errors > len(self.first_errors):
                 lines.append(f"  … and {self.errors - len(self.first_errors)} more")
         else:
@@ -155,9 +154,6 @@ def _check_options(o: dict) -> None:
     for name, least in (("jobs", 1), ("chunk_size", 1), ("top_k", 1), ("explain", 0),
                         ("max_chars", 1)):
         _check_int(name, o[name], least)
-    t = o["threshold"]
-    if t is not None and (not isinstance(t, (int, float)) or math.isnan(t) or not 0 <= t <= 1):
-        raise ValueError(f"threshold must be a probability from 0 to 1, got {t!r}")
     if o["backend"] not in ("local", "dask"):
         raise ValueError(f"unknown backend {o['backend']!r}; choose local or dask")
     if o["scheduler"] is not None and o["backend"] != "dask":

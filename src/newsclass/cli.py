@@ -241,7 +241,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          label_field=args.label_field, read_options=_read_options(args),
                          backend=args.backend, scheduler=args.scheduler, **params)
     for err in result.errors:
-        print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
+        print(f"skipped {err}", file=sys.stderr)
     model = result.model
     print(f"trained on {model.n_train_} articles: " + ", ".join(
         f"{k} {v}" for k, v in model.label_counts_.items()))
@@ -264,7 +264,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                             label_field=args.label_field, read_options=_read_options(args),
                             label_map=args.label_map)
     for err in result.errors:
-        print(f"skipped {err.source} {err.position}: {err.error}", file=sys.stderr)
+        print(f"skipped {err}", file=sys.stderr)
     if result.unknown_labels:
         print("warning: the model does not know the data's label(s) "
               f"{', '.join(result.unknown_labels)}; map them with --label-map OLD=NEW,...",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["MANIFEST_SUFFIX", "ResumeError", "RunManifest", "input_fingerprint",
@@ -50,7 +50,8 @@ def input_fingerprint(files: list[str]) -> list[list]:
 def _feed(h: Any, obj: Any, depth: int = 0) -> None:
     """Feed a deterministic description of `obj` into hash `h`: arrays by their bytes,
     sets sorted, objects by their attributes (so equal models hash alike in any process,
-    whatever the string hash seed)."""
+    whatever the string hash seed; ``joblib.hash`` of the default model is not: it
+    differs between ``PYTHONHASHSEED`` values)."""
     if depth > 12:
         h.update(b"<deep>")
     elif obj is None or isinstance(obj, (bool, int, float, str, bytes)):
@@ -114,10 +115,19 @@ class RunManifest:
     format: str = field(default=_FORMAT)
 
     def write(self, path: str) -> None:
-        """Write atomically: a crash leaves the old manifest or the new one, never half."""
+        """Write atomically: a crash leaves the old manifest or the new one, never half.
+
+        The inputs and settings, which never change during a run, are serialised once;
+        each checkpoint writes them again with its few numbers.
+        """
+        if getattr(self, "_fixed", None) is None:
+            self._fixed = json.dumps({"format": self.format, "inputs": self.inputs,
+                                      "settings": self.settings}, ensure_ascii=False)
+        progress = json.dumps({"done": self.done, "output_bytes": self.output_bytes,
+                               "errors_bytes": self.errors_bytes, "complete": self.complete})
         tmp = f"{path}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(asdict(self), fh, ensure_ascii=False)
+            fh.write(f"{self._fixed[:-1]}, {progress[1:]}")
         os.replace(tmp, path)
 
     def check_same_run(self, inputs: list, settings: dict) -> None:

@@ -50,10 +50,12 @@ __all__ = [
     "SAMPLE_SIZE",
     "InputArticle",
     "InputError",
+    "describe_error",
     "detect_encoding",
     "input_files",
     "input_format_of",
     "iter_inputs",
+    "os_reason",
     "read_text",
     "sniff_format",
     "would_read",
@@ -134,6 +136,15 @@ class InputError:
     source: str
     position: str
     error: str
+
+    def __str__(self) -> str:
+        """``"SOURCE POSITION: REASON"``, as the command line shows an error."""
+        return describe_error(self.source, self.position, self.error)
+
+
+def describe_error(source: str, position: str, error: str) -> str:
+    """One failed input for people: ``"news.jsonl line 3: malformed JSON: ..."``."""
+    return f"{source}{' ' + position if position else ''}: {error}"
 
 
 @dataclass(frozen=True)
@@ -290,7 +301,8 @@ def _detect(data: bytes) -> tuple[str | None, bool]:
 
 # --- reading bytes ----------------------------------------------------------------------
 
-def _os_reason(error: BaseException) -> str:
+def os_reason(error: BaseException) -> str:
+    """Why a file could not be opened or read, in plain lower-case words."""
     if isinstance(error, FileNotFoundError):
         return "not found"
     if isinstance(error, PermissionError):
@@ -340,7 +352,7 @@ class _ByteLines:
                     line, tail = tail + line, b""
                 yield line
         except _READ_ERRORS as error:
-            self.failure = _os_reason(error)
+            self.failure = os_reason(error)
             return
         if tail:
             yield tail
@@ -566,7 +578,7 @@ def _start(stream: BinaryIO, encoding: str | None) -> tuple[bytes, str, bool]:
     try:
         head = _read_sample(stream)
     except _READ_ERRORS as error:
-        raise _Failed(f"unreadable file: {_os_reason(error)}") from None
+        raise _Failed(f"unreadable file: {os_reason(error)}") from None
     content = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
     if len(head) < SAMPLE_SIZE and (not content or content.isspace()):
         raise _Failed("empty file")
@@ -600,7 +612,7 @@ def _page_text(head: bytes, stream: BinaryIO, encoding: str) -> str:
     try:
         data = head + stream.read()
     except _READ_ERRORS as error:
-        raise _Failed(f"unreadable file: {_os_reason(error)}") from None
+        raise _Failed(f"unreadable file: {os_reason(error)}") from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -707,7 +719,7 @@ def _read_file(path: str, opts: _Options) -> Iterator[InputArticle | InputError]
     try:
         stream = _open(path)
     except OSError as error:
-        yield InputError(path, "", f"unreadable file: {_os_reason(error)}")
+        yield InputError(path, "", f"unreadable file: {os_reason(error)}")
         return
     with stream:
         yield from _read_stream(stream, path, input_format, opts, label)
@@ -756,7 +768,8 @@ def would_read(inputs: Iterable[str | os.PathLike[str]], path: str | os.PathLike
     return False
 
 
-def _files_under(root: str, glob: str, opts: _Options) -> tuple[list[str], list[InputError]]:
+def _files_under(root: str, glob: str,
+                 input_format: str | None) -> tuple[list[str], list[InputError]]:
     """The input files under directory `root`, sorted, and the folders that failed."""
     found: list[tuple[tuple[str, ...], str]] = []
     errors: list[InputError] = []
@@ -764,12 +777,12 @@ def _files_under(root: str, glob: str, opts: _Options) -> tuple[list[str], list[
     def failed(error: OSError) -> None:
         where = error.filename if error.filename is not None else root
         errors.append(InputError(os.fspath(where), "",
-                                 f"unreadable directory: {_os_reason(error)}"))
+                                 f"unreadable directory: {os_reason(error)}"))
 
     for folder, subfolders, names in os.walk(root, onerror=failed):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         for name in names:
-            if _wanted(name, glob, opts.input_format):
+            if _wanted(name, glob, input_format):
                 path = os.path.join(folder, name)
                 parts = os.path.relpath(path, root).split(os.sep)
                 found.append((tuple(parts), path))
@@ -794,11 +807,10 @@ def input_files(inputs: Iterable[str | os.PathLike[str]], *, glob: str = "*",
     -------
     list of str
     """
-    opts = _Options(input_format, True, "text", "title", "id", None, False, None)
     files: list[str] = []
     for item in map(os.fspath, inputs):
         if item != "-" and os.path.isdir(item):
-            files += _files_under(item, glob, opts)[0]
+            files += _files_under(item, glob, input_format)[0]
         else:
             files.append(item)
     return files
@@ -814,7 +826,7 @@ def _generate(inputs: list[str], glob: str, opts: _Options,
             stream = stdin if stdin is not None else sys.stdin.buffer
             yield from _read_stream(stream, "-", opts.input_format, opts, None)
         elif os.path.isdir(item):
-            paths, errors = _files_under(item, glob, opts)
+            paths, errors = _files_under(item, glob, opts.input_format)
             if not paths and not errors:
                 which = (f"matching '{glob}'" if glob != "*" or opts.input_format
                          else "with a known extension (.txt, .jsonl, .csv, .tsv, .gz)")
@@ -863,7 +875,7 @@ def read_text(path: str | os.PathLike[str], *, encoding: str | None = None,
         try:
             stream = _open(source)
         except OSError as error:
-            raise ValueError(f"{source}: unreadable file: {_os_reason(error)}") from None
+            raise ValueError(f"{source}: unreadable file: {os_reason(error)}") from None
     try:
         head, encoding, _ = _start(stream, encoding)
         return _page_text(head, stream, encoding)

@@ -41,8 +41,7 @@ def describe_failures(errors: list, shown: int = 3) -> str:
     reasons, or ``""`` when there are no errors."""
     if not errors:
         return ""
-    quoted = "; ".join(f"{e.source}{' ' + e.position if e.position else ''}: {e.error}"
-                       for e in errors[:shown])
+    quoted = "; ".join(str(e) for e in errors[:shown])
     more = f"; and {len(errors) - shown} more" if len(errors) > shown else ""
     noun = "input" if len(errors) == 1 else "inputs"
     return f" ({len(errors)} {noun} failed: {quoted}{more})"

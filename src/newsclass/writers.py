@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newsclass.labels import label_name
+from newsclass.readers import os_reason
 
 __all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "OutputError", "Sink", "error_record",
            "label_record", "output_format_of"]
@@ -112,14 +113,6 @@ def _header(fmt: str, fields: tuple[str, ...], excel: bool) -> bytes:
     return (("\ufeff" if excel else "") + sep.join(fields) + "\n").encode()
 
 
-def _open_reason(error: OSError) -> str:
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, IsADirectoryError):
-        return "it is a directory"
-    return (error.strerror or str(error)).lower()
-
-
 class Sink:
     """An append-only output of complete lines: a file, or a stream for ``"-"``.
 
@@ -159,7 +152,7 @@ class Sink:
             else:
                 self._fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o644)
         except OSError as error:
-            raise OutputError(f"cannot write {target}: {_open_reason(error)}") from None
+            raise OutputError(f"cannot write {target}: {os_reason(error)}") from None
         if keep is None:
             self._write(_header(fmt, fields, excel))
             return
