@@ -118,7 +118,7 @@ class NewsclassPeer:
         return [str(p) for p in self.model.predict(X)]
 
     def save(self, folder: Path) -> None:
-        self.model.save(str(folder / "newsclass.joblib"))
+        _require("newsclass").save_model(self.model, folder / "newsclass.joblib")
 
     @classmethod
     def load(cls, folder: Path) -> NewsclassPeer:

@@ -314,7 +314,7 @@ def test_train_default_rebuilds_the_shipped_model(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSCLASS_REAL_POOL", str(pool.resolve()))
     run("train", "--default", "--cv", "0", cwd=tmp_path)
     built = json.loads((tmp_path / "models" / "default_model.joblib.json").read_text())
-    shipped = json.loads(Path(f"{default_model._package_data() / default_model.MODEL_NAME}"
+    shipped = json.loads(Path(f"{default_model.default_model_path()}"
                               ".json").read_text())
     assert built["training"] == shipped["training"]
     assert built["parameters"] == shipped["parameters"]

@@ -33,7 +33,7 @@ def truth():
 
 def test_default_model_labels_and_card(model):
     assert list(model.classes_) == sorted(newsclass.LABELS)
-    card = json.loads(Path(f"{default_model._package_data() / default_model.MODEL_NAME}.json")
+    card = json.loads(Path(f"{default_model.default_model_path()}.json")
                       .read_text(encoding="utf-8"))
     cv = card["metrics"]["cv"]
     assert cv["folds"] == 5 and cv["macro_f1"] >= 0.93
@@ -82,7 +82,7 @@ def test_other_scikit_learn_rebuilds_into_cache(model, monkeypatch, tmp_path, ca
 
 
 def test_missing_bundled_model_is_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(default_model, "_package_data", lambda: tmp_path)
+    monkeypatch.setattr(default_model, "package_data", lambda: tmp_path)
     with pytest.raises(newsclass.ModelFileError, match="no default model is bundled"):
         default_model.load_default_model()
 

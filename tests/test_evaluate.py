@@ -17,7 +17,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from newsclass import evaluate as ev
+from newsclass import metrics as mt
+from newsclass import report as rp
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -41,7 +42,7 @@ def predicted(tiny_model):
 
 @pytest.fixture(scope="module")
 def metrics(tiny_model):
-    return ev.evaluate(tiny_model, HELD_OUT, HELD_OUT_LABELS)
+    return mt.evaluate(tiny_model, HELD_OUT, HELD_OUT_LABELS)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def report(tiny_model, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        paths = ev.write_report(out / "sub", tiny_model, HELD_OUT, HELD_OUT_LABELS)
+        paths = rp.write_report(out / "sub", tiny_model, HELD_OUT, HELD_OUT_LABELS)
     return paths, caught
 
 
@@ -92,12 +93,12 @@ def test_metrics_are_json_and_rounded(metrics, tiny_model):
     numbers = [metrics["accuracy"], metrics["macro_f1"],
                *(v for row in metrics["per_label"].values() for v in row.values())]
     assert all(round(x, 4) == x for x in numbers)
-    assert metrics["coverage"] == ev.coverage_curve(
+    assert metrics["coverage"] == mt.coverage_curve(
         HELD_OUT_LABELS, tiny_model.predict_proba(HELD_OUT), tiny_model.classes_)
 
 
 def test_labels_are_union_of_model_classes_and_truth(tiny_model):
-    result = ev.evaluate(tiny_model, HELD_OUT[:2], ["tech", "congress"])
+    result = mt.evaluate(tiny_model, HELD_OUT[:2], ["tech", "congress"])
     assert result["confusion_matrix"]["labels"] == ["congress", "education", "tech"]
     assert result["per_label"]["education"]["support"] == 0
     assert np.asarray(result["confusion_matrix"]["matrix"]).sum() == 2
@@ -109,7 +110,7 @@ def test_evaluate_respects_model_threshold(tiny_data):
     texts, labels = tiny_data
     model = NewsClassifier(calibration_cv=3, threshold=1.0, fallback_label="education")
     model.fit(texts, labels)
-    result = ev.evaluate(model, HELD_OUT, HELD_OUT_LABELS)
+    result = mt.evaluate(model, HELD_OUT, HELD_OUT_LABELS)
     # Every prediction falls back to "education", as model.predict does.
     matrix = np.asarray(result["confusion_matrix"]["matrix"])
     column = result["confusion_matrix"]["labels"].index("education")
@@ -120,13 +121,13 @@ def test_evaluate_respects_model_threshold(tiny_data):
 @pytest.mark.parametrize(("articles", "labels"), [([], []), (["a", "b"], ["tech"])])
 def test_evaluate_rejects_bad_input(tiny_model, articles, labels):
     with pytest.raises(ValueError, match="articles"):
-        ev.evaluate(tiny_model, articles, labels)
+        mt.evaluate(tiny_model, articles, labels)
 
 
 # -- coverage curve -----------------------------------------------------------------------
 def test_coverage_curve_exact_values():
     proba = [[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.55, 0.45]]
-    curve = ev.coverage_curve(["a", "b", "a", "b"], proba, ["a", "b"],
+    curve = mt.coverage_curve(["a", "b", "a", "b"], proba, ["a", "b"],
                               thresholds=[1.0, 0.6, 0, 0.8])
     assert curve == [
         {"threshold": 0.0, "coverage": 1.0, "accuracy": 0.5},
@@ -138,7 +139,7 @@ def test_coverage_curve_exact_values():
 
 def test_coverage_curve_default_thresholds(tiny_model):
     proba = tiny_model.predict_proba(HELD_OUT)
-    curve = ev.coverage_curve(HELD_OUT_LABELS, proba, tiny_model.classes_)
+    curve = mt.coverage_curve(HELD_OUT_LABELS, proba, tiny_model.classes_)
     thresholds = [c["threshold"] for c in curve]
     coverage = [c["coverage"] for c in curve]
     assert thresholds[0] == 0.0 and thresholds[-1] == 1.0 and len(curve) == 21
@@ -152,7 +153,7 @@ def test_coverage_curve_default_thresholds(tiny_model):
 
 def test_coverage_curve_checks_shape():
     with pytest.raises(ValueError, match="shape"):
-        ev.coverage_curve(["a", "b"], [[0.5, 0.5]], ["a", "b"])
+        mt.coverage_curve(["a", "b"], [[0.5, 0.5]], ["a", "b"])
 
 
 # -- report -------------------------------------------------------------------------------
@@ -197,9 +198,9 @@ def test_report_ids_and_given_metrics(tiny_model, tmp_path):
              "note": "given"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        paths = ev.write_report(tmp_path, tiny_model, texts, HELD_OUT_LABELS,
+        paths = rp.write_report(tmp_path, tiny_model, texts, HELD_OUT_LABELS,
                                 metrics=given, ids=[f"doc{i}" for i in range(6)])
-        positions = ev.write_report(tmp_path / "b", tiny_model, texts, HELD_OUT_LABELS)
+        positions = rp.write_report(tmp_path / "b", tiny_model, texts, HELD_OUT_LABELS)
     assert json.loads(paths[0].read_text(encoding="utf-8")) == given
     ids = [json.loads(x)["id"] for x in paths[3].read_text(encoding="utf-8").splitlines()]
     assert ids and all(i.startswith("doc") for i in ids)
@@ -207,7 +208,7 @@ def test_report_ids_and_given_metrics(tiny_model, tmp_path):
                    for x in positions[3].read_text(encoding="utf-8").splitlines()]
     assert by_position == [int(i[3:]) for i in ids]
     with pytest.raises(ValueError, match="ids"):
-        ev.write_report(tmp_path, tiny_model, texts, HELD_OUT_LABELS, ids=["a"])
+        rp.write_report(tmp_path, tiny_model, texts, HELD_OUT_LABELS, ids=["a"])
 
 
 def test_report_leaves_matplotlib_state_alone(tiny_model, tmp_path):
@@ -218,14 +219,15 @@ def test_report_leaves_matplotlib_state_alone(tiny_model, tmp_path):
     had_pyplot = "matplotlib.pyplot" in sys.modules
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ev.write_report(tmp_path, tiny_model, HELD_OUT, HELD_OUT_LABELS)
+        rp.write_report(tmp_path, tiny_model, HELD_OUT, HELD_OUT_LABELS)
     assert matplotlib.get_backend() == backend
     assert dict(matplotlib.rcParams) == rc
     assert ("matplotlib.pyplot" in sys.modules) == had_pyplot
 
 
 def test_module_does_not_import_matplotlib():
-    code = "import sys, newsclass.evaluate; print('matplotlib' in sys.modules)"
+    code = ("import sys, newsclass.evaluate, newsclass.report; "
+            "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
@@ -233,35 +235,35 @@ def test_module_does_not_import_matplotlib():
 
 # -- fonts --------------------------------------------------------------------------------
 def test_confusion_with_cjk_font(report):
-    font = ev.find_cjk_font()
+    font = rp.find_cjk_font()
     if font is None:
         pytest.skip("no CJK font installed (e.g. apt-get install fonts-wqy-microhei)")
     from matplotlib.font_manager import FontProperties, findfont
     from matplotlib.ft2font import FT2Font
 
     charmap = FT2Font(findfont(FontProperties(family=font))).get_charmap()
-    assert all(ord(c) in charmap for c in ev.CJK_SAMPLE)
+    assert all(ord(c) in charmap for c in rp.CJK_SAMPLE)
     _, caught = report
     assert glyph_warnings(caught) == []
     assert not [w for w in caught if "label ids" in str(w.message)]
 
 
 def test_confusion_fallback_without_cjk_font(monkeypatch, tmp_path, metrics):
-    monkeypatch.setattr(ev, "find_cjk_font", lambda *args, **kwargs: None)
+    monkeypatch.setattr(rp, "find_cjk_font", lambda *args, **kwargs: None)
     path = tmp_path / "confusion.png"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ev._plot_confusion(metrics["confusion_matrix"], path)
+        rp._plot_confusion(metrics["confusion_matrix"], path)
     assert [w for w in caught if "label ids" in str(w.message)]
     assert glyph_warnings(caught) == []  # no tofu: nothing drawn without a glyph
     assert png_size(path)[0] >= 300
 
 
 def test_ascii_labels_need_no_warning(monkeypatch, tmp_path):
-    monkeypatch.setattr(ev, "find_cjk_font", lambda *args, **kwargs: None)
+    monkeypatch.setattr(rp, "find_cjk_font", lambda *args, **kwargs: None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ev._plot_confusion({"labels": ["spam", "ham"], "matrix": [[3, 1], [0, 2]]},
+        rp._plot_confusion({"labels": ["spam", "ham"], "matrix": [[3, 1], [0, 2]]},
                            tmp_path / "c.png")
     assert not [w for w in caught if "label ids" in str(w.message)]
     assert glyph_warnings(caught) == []
@@ -276,10 +278,10 @@ def test_placeholder_fonts_do_not_count():
     if not last_resort.is_file():
         pytest.skip("this matplotlib bundles no Last Resort font")
     # It maps every character to a box: present in its charmap, but not a real glyph.
-    assert not ev._has_glyphs(str(last_resort), ev.CJK_SAMPLE)
-    assert ev.find_cjk_font() != "Last Resort High-Efficiency"
+    assert not rp._has_glyphs(str(last_resort), rp.CJK_SAMPLE)
+    assert rp.find_cjk_font() != "Last Resort High-Efficiency"
 
 
 def test_find_font_checks_glyphs():
-    assert ev.find_cjk_font(sample="abc") is not None
-    assert ev.find_cjk_font(sample="\U000f0001\U000f0002") is None  # private use
+    assert rp.find_cjk_font(sample="abc") is not None
+    assert rp.find_cjk_font(sample="\U000f0001\U000f0002") is None  # private use

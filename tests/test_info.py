@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
 from newsclass import LABELS, ModelFileError
-from newsclass.default_model import MODEL_NAME, _package_data
-from newsclass.evaluate import evaluate
-from newsclass.info import _width, model_info
+from newsclass.default_model import default_model_path
+from newsclass.info import model_info
+from newsclass.metrics import evaluate
+from newsclass.persistence import save_model
+from newsclass.render import display_width
 
 from .conftest import LABELS as TINY_LABELS
 from .conftest import TEXTS
@@ -25,7 +28,7 @@ def section(text: str, title: str) -> list[str]:
 
 
 def test_default_model_info():
-    card = json.loads((_package_data() / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    card = json.loads(Path(f"{default_model_path()}.json").read_text(encoding="utf-8"))
     text = model_info()
     labels = section(text, "Labels")
     for label, name in LABELS.items():
@@ -44,13 +47,13 @@ def test_default_model_info():
 def test_tables_align_with_chinese_names():
     labels = section(model_info(), "Labels")
     assert len(labels) == len(LABELS) + 1
-    assert len({_width(line) for line in labels}) == 1  # right-aligned counts line up
+    assert len({display_width(line) for line in labels}) == 1  # right-aligned counts line up
 
 
 def test_saved_model_info(tiny_model, tmp_path):
     model = copy.deepcopy(tiny_model)
     path = tmp_path / "tiny.joblib"
-    model.save(path, metrics={"holdout": evaluate(model, TEXTS, TINY_LABELS), "note": "x"})
+    save_model(model, path, metrics={"holdout": evaluate(model, TEXTS, TINY_LABELS), "note": "x"})
     text = model_info(str(path))
     assert text.startswith(f"Model card: {path}.json")
     assert f"model file   {path}" in text
@@ -76,7 +79,7 @@ def test_model_without_metrics_or_default_names(tmp_path):
     texts = ["苹果香蕉", "香蕉苹果", "汽车火车", "火车汽车"]
     model = NewsClassifier(calibration_cv=2).fit(texts, ["fruit", "fruit", "car", "car"])
     path = tmp_path / "m.joblib"
-    model.save(path)
+    save_model(model, path)
     text = model_info(str(path))
     assert section(text, "Metrics") == ["  (none recorded)"]
     assert [line.split() for line in section(text, "Labels")[1:]] == [["car", "2"],

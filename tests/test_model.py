@@ -72,8 +72,11 @@ def test_threshold_falls_back_to_other():
     doc = ["人大代表"]
     assert clf.predict(doc)[0] == "congress"
     best = clf.predict_proba(doc).max()
-    clf.set_params(threshold=best + 1e-6)
-    assert clf.predict(doc)[0] == "other"
+    assert clf.predict(doc, threshold=best + 1e-6)[0] == "other"
+    assert clf.predict(doc)[0] == "congress"  # the call's threshold is not kept
+    strict = NewsClassifier(calibration_cv=3, threshold=best + 1e-6).fit(texts, labels)
+    assert strict.predict(doc)[0] == "other"
+    assert strict.predict_details(doc)[0]["label"] == "other"
 
 
 def test_input_types_agree(tiny_model):
@@ -97,11 +100,10 @@ def test_title_counts_more_than_body_when_trained_with_titles():
     assert clf.predict([doc])[0] == "congress"
 
 
-def test_empty_text_gives_prior(tiny_model):
-    proba = tiny_model.predict_proba(["", "   \n\t "])
-    np.testing.assert_allclose(proba[0], tiny_model.class_prior_)
-    np.testing.assert_allclose(proba[1], tiny_model.class_prior_)
-    assert tiny_model.predict([""])[0] in tiny_model.classes_
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_details"])
+def test_empty_text_is_refused_with_its_position(tiny_model, method):
+    with pytest.raises(ValueError, match="article 1 is empty"):
+        getattr(tiny_model, method)(["人大代表", "   \n\t "])
 
 
 @pytest.mark.parametrize("bad, pos, kind", [

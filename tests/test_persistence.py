@@ -4,14 +4,14 @@ import warnings
 import numpy as np
 import pytest
 
-from newsclass import ModelFileError, load_model
+from newsclass import ModelFileError, load_model, save_model
 
 from .conftest import TEXTS
 
 
 def test_round_trip_identical_probabilities(tiny_model, tmp_path):
     path = tmp_path / "m" / "model.joblib"
-    card = tiny_model.save(path, metrics={"cv_macro_f1": 0.5})
+    card = save_model(tiny_model, path, metrics={"cv_macro_f1": 0.5})
     back = load_model(path)
     np.testing.assert_array_equal(back.predict_proba(TEXTS), tiny_model.predict_proba(TEXTS))
     on_disk = json.loads((tmp_path / "m" / "model.joblib.json").read_text(encoding="utf-8"))
@@ -20,7 +20,7 @@ def test_round_trip_identical_probabilities(tiny_model, tmp_path):
 
 def test_card_contents(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    card = tiny_model.save(path)
+    card = save_model(tiny_model, path)
     assert card["labels"] == ["congress", "education", "tech"]
     assert set(card["versions"]) >= {"newsclass", "scikit-learn", "jieba", "python"}
     assert card["training"]["articles"] == len(TEXTS)
@@ -35,7 +35,7 @@ def test_card_contents(tiny_model, tmp_path):
 
 def test_one_changed_byte_is_refused(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    tiny_model.save(path)
+    save_model(tiny_model, path)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
@@ -45,7 +45,7 @@ def test_one_changed_byte_is_refused(tiny_model, tmp_path):
 
 def test_truncated_file_is_refused(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    tiny_model.save(path)
+    save_model(tiny_model, path)
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ModelFileError, match="changed or truncated"):
         load_model(path)
@@ -56,7 +56,7 @@ def test_truncated_file_is_refused(tiny_model, tmp_path):
 
 def test_missing_card_and_missing_file(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    tiny_model.save(path)
+    save_model(tiny_model, path)
     (tmp_path / "model.joblib.json").unlink()
     with pytest.raises(ModelFileError, match="model card"):
         load_model(path)
@@ -67,7 +67,7 @@ def test_missing_card_and_missing_file(tiny_model, tmp_path):
 
 def test_warns_on_other_scikit_learn_minor_version(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    tiny_model.save(path)
+    save_model(tiny_model, path)
     cpath = tmp_path / "model.joblib.json"
     card = json.loads(cpath.read_text(encoding="utf-8"))
     card["versions"]["scikit-learn"] = "0.1.0"
@@ -78,7 +78,7 @@ def test_warns_on_other_scikit_learn_minor_version(tiny_model, tmp_path):
 
 def test_same_version_loads_without_warning(tiny_model, tmp_path):
     path = tmp_path / "model.joblib"
-    tiny_model.save(path)
+    save_model(tiny_model, path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(path)

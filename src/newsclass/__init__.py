@@ -18,7 +18,7 @@ _EXPORTS = {
     "as_documents": "newsclass.documents",
     "Document": "newsclass.documents",
     "NewsClassifier": "newsclass.model",
-    "load_model": "newsclass.persistence",
+    "load_model": "newsclass.default_model",
     "save_model": "newsclass.persistence",
     "ModelFileError": "newsclass.persistence",
     "LABELS": "newsclass.labels",
@@ -44,6 +44,7 @@ __all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
 if TYPE_CHECKING:  # pragma: no cover
     from newsclass.articles import Article, Page, split_articles, split_page
     from newsclass.batch import BatchResult, label_files
+    from newsclass.default_model import load_model
     from newsclass.documents import Document, as_documents
     from newsclass.evaluate import evaluate_files
     from newsclass.features import TextFeatures
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsclass.labels import LABELS, label_name
     from newsclass.model import NewsClassifier
     from newsclass.normalization import normalize
-    from newsclass.persistence import ModelFileError, load_model, save_model
+    from newsclass.persistence import ModelFileError, save_model
     from newsclass.segment import Segmenter
     from newsclass.training import train_files
 

@@ -235,7 +235,7 @@ def _caption_start(lines: list[_Line], i: int, floor: int) -> int:
     return j
 
 
-def _starts(lines: list[_Line]) -> list[tuple[int, int, str]]:
+def _starts(lines: list[_Line]) -> list[tuple[int, int, str]]:  # noqa: C901 - splitter rules
     """(first line, anchor line, how) of every article after the page's first one."""
     starts: list[tuple[int, int, str]] = []
     floor = 0
@@ -324,7 +324,7 @@ def _body(parts: list[tuple[str, bool, bool]]) -> str:
     return "\n".join(text for text, _ in paragraphs)
 
 
-def _article(lines: list[_Line], first: int, anchor: int, how: str,
+def _article(lines: list[_Line], first: int, anchor: int, how: str,  # noqa: C901 - splitter rules
              stop: int) -> Article | None:
     content = [n for n in range(first, stop) if lines[n].kind != _FURN]
     if not content:

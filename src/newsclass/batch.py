@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, BinaryIO
 
+from newsclass.default_model import as_model
 from newsclass.labels import label_name
 from newsclass.manifest import (
     ResumeError,
@@ -37,6 +38,7 @@ from newsclass.readers import (
     iter_inputs,
     would_read,
 )
+from newsclass.runners import DetailOptions, check_backend, run_pool, run_serial
 from newsclass.writers import (
     ERROR_FIELDS,
     FIELDS,
@@ -154,10 +156,11 @@ def _check_options(o: dict) -> None:
     for name, least in (("jobs", 1), ("chunk_size", 1), ("top_k", 1), ("explain", 0),
                         ("max_chars", 1)):
         _check_int(name, o[name], least)
-    if o["backend"] not in ("local", "dask"):
-        raise ValueError(f"unknown backend {o['backend']!r}; choose local or dask")
-    if o["scheduler"] is not None and o["backend"] != "dask":
-        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
+    check_backend(o["backend"], o["scheduler"])
+    if o["threshold"] is not None:
+        from newsclass.model import check_threshold
+
+        check_threshold(o["threshold"])
     if o["scheduler"] is not None and o["jobs"] != 1:
         raise ValueError("jobs sets the size of a local Dask cluster; with a scheduler the "
                          "cluster's own workers run the chunks: drop jobs")
@@ -338,24 +341,22 @@ def _watch_fields(items: Iterator, seen: Counter) -> Iterator:
 
 
 def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer, o: dict) -> None:
+    """Send the chunks' articles to the runner the options choose."""
     def articles() -> Iterator[list]:
         for chunk in chunks:
             writer.pending.append(chunk)
             yield chunk.articles
 
+    options = DetailOptions(o["top_k"], o["explain"], o["threshold"])
     if o["backend"] == "dask":
         from newsclass.dask import classify_chunks
 
-        classify_chunks(model, articles(), o["top_k"], o["explain"], writer.emit,
+        classify_chunks(model, articles(), options, writer.emit,
                         scheduler=o["scheduler"], n_workers=o["jobs"])
     elif o["jobs"] == 1:
-        from newsclass.runners import run_serial
-
-        run_serial(model, articles(), o["top_k"], o["explain"], writer.emit)
+        run_serial(model, articles(), options, writer.emit)
     else:
-        from newsclass.runners import run_pool
-
-        run_pool(model, articles(), o["top_k"], o["explain"], writer.emit, o["jobs"])
+        run_pool(model, articles(), options, writer.emit, o["jobs"])
 
 
 def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike | None = None,
@@ -440,7 +441,7 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     """
     o = {"jobs": jobs, "chunk_size": chunk_size, "top_k": top_k, "explain": explain,
          "max_chars": max_chars, "threshold": threshold, "backend": backend,
-         "scheduler": scheduler, "resume": resume, "excel": excel}
+         "scheduler": scheduler, "resume": resume, "excel": excel, "progress": progress}
     start = time.perf_counter()
     _check_options(o)
     inputs = [os.fspath(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike))
@@ -451,35 +452,41 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     if t.output != "-" and os.path.exists(t.output) and not (force or resume):
         raise FileExistsError(f"output {t.output} exists; use --force to overwrite it or "
                               "--resume to continue it")
-    from newsclass.persistence import as_model
-
     model = as_model(model)
-    if threshold is not None:
-        model = model.with_threshold(threshold)
     streams = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
     sink, err_sink, manifest = _start_run(inputs, t, model, o, read_options, streams)
     result = BatchResult(output=t.output, error_report=t.errors)
-    from tqdm import tqdm
-
-    show = progress if progress is not None else sys.stderr.isatty()
-    bar = tqdm(disable=not show, unit=" articles", file=sys.stderr, dynamic_ncols=True)
-    writer = _Writer(sink, err_sink, manifest, t.manifest, result, bar)
-    seen: Counter = Counter()
     try:
-        items = _watch_fields(iter_inputs(inputs, **read_options), seen)
-        if manifest is not None and manifest.done:
-            result.skipped = sum(1 for _ in islice(items, manifest.done))
-        _classify_all(model, _chunks(items, chunk_size, max_chars), writer, o)
-        if manifest is not None:
-            manifest.complete = True
-            manifest.write(t.manifest)
+        _run(model, inputs, o, t, _Writer(sink, err_sink, manifest, t.manifest, result, None),
+             read_options)
     except KeyboardInterrupt:
         result.seconds = time.perf_counter() - start
         raise Interrupted(result) from None
     finally:
-        bar.close()
         sink.close()
         err_sink.close()
-    result.warnings += _field_warnings(seen, read_options)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _run(model: Any, inputs: list, o: dict, t: _Targets, writer: _Writer,
+         read_options: dict) -> None:
+    """Read, classify and write every item not done yet, with a progress bar."""
+    from tqdm import tqdm
+
+    show = o["progress"] if o["progress"] is not None else sys.stderr.isatty()
+    writer.bar = tqdm(disable=not show, unit=" articles", file=sys.stderr,
+                      dynamic_ncols=True)
+    seen: Counter = Counter()
+    manifest = writer.manifest
+    try:
+        items = _watch_fields(iter_inputs(inputs, **read_options), seen)
+        if manifest is not None and manifest.done:
+            writer.result.skipped = sum(1 for _ in islice(items, manifest.done))
+        _classify_all(model, _chunks(items, o["chunk_size"], o["max_chars"]), writer, o)
+        if manifest is not None:
+            manifest.complete = True
+            manifest.write(t.manifest)
+    finally:
+        writer.bar.close()
+    writer.result.warnings += _field_warnings(seen, read_options)

@@ -15,6 +15,7 @@ import logging
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from newsclass._version import __version__
 
@@ -108,12 +109,7 @@ def _read_options(args: argparse.Namespace) -> dict:
     return opts
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newsclass", description="Label Chinese news articles by topic.")
-    parser.add_argument("--version", action="version", version=f"newsclass {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_label(sub: Any) -> None:
     p = sub.add_parser("label", help="label files, folders or stdin in one batch",
                        description="Label every article of the inputs; write one record "
                        "per article (JSONL, CSV or TSV) and an error report.")
@@ -137,19 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     _add_backend_options(p)
 
+
+def _add_split(sub: Any) -> None:
     p = sub.add_parser("split", help="split a newspaper page into articles (JSON lines)")
     p.add_argument("page", help="a page as a text file, or - for stdin")
     p.add_argument("-o", "--output", default="-", help="output JSONL file (default: stdout)")
     p.add_argument("--encoding", help="force the page's encoding (default: detect)")
 
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser("train", help="train a model on labelled data",
                        description="Train on JSONL/CSV/TSV files with a label field, or on "
                        "folders with one sub-folder of .txt files per label.")
     p.add_argument("data", nargs="*", metavar="DATA")
-    p.add_argument("-o", "--output", help="model file to write (its card goes beside it)")
+    p.add_argument("-o", "--output", "--out", help="model file to write (its card goes "
+                   "beside it)")
     p.add_argument("--default", action="store_true",
                    help="rebuild the default model from the bundled corpus (default -o: "
                    "models/default_model.joblib, as in the project folder)")
+    p.add_argument("--pool", help="with --default: the pool of real articles whose labels "
+                   "ship with newsclass (default: $NEWSCLASS_REAL_POOL or "
+                   "../shared/real/rmrb_2019_2020.jsonl.gz)")
     p.add_argument("--cv", type=_whole(0), default=5,
                    help="cross-validation folds (5; 0: none)")
     p.add_argument("--label-field", default="label", help="label field (label)")
@@ -164,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p, split=False)
     _add_backend_options(p)
 
+
+def _add_evaluate(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score a model on labelled data")
     p.add_argument("data", nargs="+", metavar="DATA")
     p.add_argument("--model", help="model file (default: the bundled model)")
@@ -174,8 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rename the data's labels before scoring, e.g. 科技=tech,人大=congress")
     _add_read_options(p, split=False)
 
+
+def _add_info(sub: Any) -> None:
     p = sub.add_parser("info", help="show a model's card")
     p.add_argument("model", nargs="?", help="model file (default: the bundled model)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``newsclass`` argument parser, one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog="newsclass", description="Label Chinese news articles by topic.")
+    parser.add_argument("--version", action="version", version=f"newsclass {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_label, _add_split, _add_train, _add_evaluate, _add_info):
+        add(sub)
     return parser
 
 
@@ -223,8 +241,12 @@ def _cmd_split(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from newsclass.render import format_metrics
     from newsclass.training import train_files
 
+    if args.pool and not args.default:
+        raise UsageError("--pool goes with --default: it holds the texts of the real "
+                         "articles the default recipe learns from")
     if not args.default and not args.data:
         raise UsageError("give training DATA, or --default to rebuild the default model")
     if not args.output and args.default:
@@ -238,27 +260,26 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params = {name: getattr(args, opt) for opt, name in names.items()
               if getattr(args, opt) is not None}
     result = train_files(args.data, args.output, cv=args.cv, default=args.default,
-                         label_field=args.label_field, read_options=_read_options(args),
-                         backend=args.backend, scheduler=args.scheduler, **params)
+                         pool=args.pool, label_field=args.label_field,
+                         read_options=_read_options(args), backend=args.backend,
+                         scheduler=args.scheduler, **params)
     for err in result.errors:
         print(f"skipped {err}", file=sys.stderr)
     model = result.model
     print(f"trained on {model.n_train_} articles: " + ", ".join(
         f"{k} {v}" for k, v in model.label_counts_.items()))
-    cv = result.metrics.get("cv")
-    if cv:
-        print(f"{cv['folds']}-fold cross-validation: accuracy {cv['accuracy']:.4f}, "
-              f"macro-F1 {cv['macro_f1']:.4f}")
-        print(f"{'label':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
-        for label, m in cv["per_label"].items():
-            print(f"{label:<12}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}"
-                  f"{m['support']:>9}")
+    used = getattr(model, "training_data_", None)
+    if used:
+        print("training data: " + ", ".join(f"{k} {v}" for k, v in used.items()))
+    for name, metrics in result.metrics.items():
+        print(format_metrics(metrics, name))
     print(f"wrote {result.output} and {result.output}.json")
     return 1 if result.errors else 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from newsclass.evaluate import evaluate_files, format_metrics
+    from newsclass.evaluate import evaluate_files
+    from newsclass.render import format_metrics
 
     result = evaluate_files(args.data, model=args.model, report=args.report,
                             label_field=args.label_field, read_options=_read_options(args),

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from newsclass.runners import DetailOptions, classify
+
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
     import pandas as pd
@@ -113,7 +115,7 @@ def cluster_client(scheduler: str | None = None, n_workers: int | None = None,
 
 
 # -- batch labelling ---------------------------------------------------------------------
-def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int,
+def classify_chunks(model: Any, chunks: Iterator[list], options: DetailOptions,
                     emit: Callable[[list[dict]], None], *, scheduler: str | None = None,
                     n_workers: int | None = None) -> None:
     """Classify chunks of articles on a Dask cluster and emit their records in input order.
@@ -130,8 +132,8 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
     model : NewsClassifier
         A fitted model.
     chunks : iterator of lists of InputArticle
-    top_k, explain : int
-        Passed to ``NewsClassifier.predict_details`` (as ``k`` and ``terms``).
+    options : DetailOptions
+        What each article's details list (``NewsClassifier.predict_details``).
     emit : callable
         Called with each chunk's details (see :func:`newsclass.runners.classify`), in
         input order.
@@ -140,8 +142,6 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
     n_workers : int or None
         Worker processes of the local cluster.
     """
-    from newsclass.runners import classify
-
     with cluster_client(scheduler, n_workers=n_workers) as client:
         # hash=False: a random key instead of hashing the whole model.
         model_future = client.scatter(model, broadcast=True, hash=False)
@@ -149,7 +149,7 @@ def classify_chunks(model: Any, chunks: Iterator[list], top_k: int, explain: int
         in_flight: deque = deque()
         try:
             for chunk in chunks:
-                in_flight.append(client.submit(classify, model_future, chunk, top_k, explain,
+                in_flight.append(client.submit(classify, model_future, chunk, options,
                                                pure=False))
                 while len(in_flight) >= window:
                     emit(in_flight.popleft().result())
@@ -199,7 +199,7 @@ def fit_and_cross_validate(articles: list, labels: list, cv: int, params: dict |
     """Fit a NewsClassifier and cross-validate its recipe, both on a Dask cluster.
 
     The final fit is one task; the folds of
-    :func:`newsclass.default_model.cross_validate` run beside it through joblib's Dask
+    :func:`newsclass.metrics.cross_validate` run beside it through joblib's Dask
     backend. Training is deterministic, so the model and the metrics are those of a
     local run.
 
@@ -223,15 +223,15 @@ def fit_and_cross_validate(articles: list, labels: list, cv: int, params: dict |
     metrics : dict
         ``{"cv": ...}`` or ``{}`` when `cv` is 0.
     """
-    from newsclass.default_model import cross_validate
+    from newsclass.metrics import cross_validate
 
     params = dict(params or {})
     with joblib_on_cluster(scheduler, n_workers=n_jobs) as client:
         data = client.scatter([articles, labels], hash=False)
         fitted = client.submit(_fit, params, *data, pure=False)
         try:
-            metrics = ({"cv": cross_validate(articles, labels, cv, params=params,
-                                             n_jobs=n_jobs)} if cv else {})
+            metrics = ({"cv": cross_validate(articles, labels, params, cv, n_jobs=n_jobs)}
+                       if cv else {})
             model = fitted.result()
         finally:
             client.cancel([fitted, *data])
@@ -246,7 +246,9 @@ def _label_partition(part: pd.DataFrame, model: Any, text_column: str,
     from newsclass.labels import label_name
 
     text = part[text_column]
-    present = text.notna().to_numpy()
+    # Missing and empty texts have nothing to label (NewsClassifier refuses them).
+    present = (text.notna() & text.astype("string").str.strip().str.len().gt(0)
+               ).fillna(False).to_numpy(dtype=bool)
     if title_column is None:
         articles = [str(t) for t in text[present]]
     else:
@@ -271,6 +273,18 @@ def _label_partition(part: pd.DataFrame, model: Any, text_column: str,
         label_zh=pd.Series(label_zh, index=part.index, dtype=string),
         confidence=pd.Series(confidence, index=part.index, dtype="float64"),
         top=pd.Series(top, index=part.index, dtype=string))
+
+
+def _check_dataframe(ddf: dd.DataFrame, text_column: str, title_column: str | None,
+                     top_k: int) -> None:
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    for column in (text_column, title_column):
+        if column is not None and column not in ddf.columns:
+            raise KeyError(f"no column {column!r} in the dataframe")
+    clash = [c for c in ("label", "label_zh", "confidence", "top") if c in ddf.columns]
+    if clash:
+        raise ValueError(f"the dataframe already has column(s) {clash}")
 
 
 def label_dataframe(ddf: dd.DataFrame, text_column: str, model: Any = None,
@@ -301,8 +315,8 @@ def label_dataframe(ddf: dd.DataFrame, text_column: str, model: Any = None,
         `ddf` with four more columns: ``label`` and ``label_zh`` (string),
         ``confidence`` (float64, the best label's probability) and ``top`` (string,
         ``"tech:0.91;other:0.05;education:0.02"``, probabilities rounded to 4 digits, as
-        in CSV output of ``newsclass label``). Rows whose text is missing get missing
-        values in all four.
+        in CSV output of ``newsclass label``). Rows whose text is missing or empty get
+        missing values in all four.
 
     Raises
     ------
@@ -314,17 +328,9 @@ def label_dataframe(ddf: dd.DataFrame, text_column: str, model: Any = None,
     import dask
     import pandas as pd
 
-    from newsclass.persistence import as_model
+    from newsclass.default_model import as_model
 
-    if top_k < 1:
-        raise ValueError(f"top_k must be at least 1, got {top_k}")
-    for column in (text_column, title_column):
-        if column is not None and column not in ddf.columns:
-            raise KeyError(f"no column {column!r} in the dataframe")
-    added = ("label", "label_zh", "confidence", "top")
-    clash = [c for c in added if c in ddf.columns]
-    if clash:
-        raise ValueError(f"the dataframe already has column(s) {clash}")
+    _check_dataframe(ddf, text_column, title_column, top_k)
     model = as_model(model)
     string = pd.StringDtype()
     meta = ddf._meta.assign(label=pd.Series(dtype=string), label_zh=pd.Series(dtype=string),

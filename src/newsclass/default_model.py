@@ -16,10 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from newsclass.persistence import ModelFileError, load_model, read_card, save_model, versions
+from newsclass.persistence import ModelFileError, read_card, read_model, save_model, versions
 
-__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "cache_dir", "cross_validate",
-           "find_real_pool", "load_default_model", "read_corpus", "read_real", "train_default"]
+__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "as_model", "cache_dir",
+           "default_model_path", "find_real_pool", "load_default_model", "load_model",
+           "package_data", "read_corpus", "read_real", "train_default"]
 
 MODEL_NAME = "default_model.joblib"
 #: NewsClassifier parameters of the default model (its other parameters are the defaults).
@@ -33,7 +34,7 @@ DEFAULT_PARAMS: dict[str, Any] = {"min_df": 5, "C": 8.0}
 HOLDOUT_MONTH = "202005"
 
 
-def _package_data() -> Path:
+def package_data() -> Path:
     return Path(str(resources.files("newsclass").joinpath("data")))
 
 
@@ -52,7 +53,7 @@ def read_corpus(folder: str | os.PathLike | None = None) -> tuple[list[dict], li
         ``{"id", "title", "body"}`` per article.
     labels : list of str
     """
-    folder = Path(folder) if folder is not None else _package_data() / "corpus"
+    folder = Path(folder) if folder is not None else package_data() / "corpus"
     files = sorted(folder.glob("*.jsonl"))
     if not files:
         raise FileNotFoundError(f"no *.jsonl corpus files in {folder}")
@@ -127,7 +128,7 @@ def read_real(pool: str | os.PathLike | None = None,
         raise FileNotFoundError(f"no pool of real articles (looked for {pool or REAL_POOL}; "
                                 "set NEWSCLASS_REAL_POOL)")
     label_path = Path(labels) if labels is not None else (
-        _package_data() / "real" / REAL_LABELS.name)
+        package_data() / "real" / REAL_LABELS.name)
     wanted = {}
     for line in label_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -149,40 +150,6 @@ def read_real(pool: str | os.PathLike | None = None,
     return [texts[i] for i in ids], [wanted[i] for i in ids], [i[:8] for i in ids]
 
 
-def cross_validate(articles: list, labels: list[str], folds: int = 5,
-                   params: dict | None = None, n_jobs: int | None = None) -> dict:
-    """Stratified k-fold cross-validation of a NewsClassifier recipe.
-
-    Parameters
-    ----------
-    articles, labels
-        The data.
-    folds : int, default=5
-    params : dict or None
-        NewsClassifier parameters; ``None`` is the default model's recipe.
-    n_jobs : int or None
-        Folds run in parallel through joblib (and so on a Dask cluster inside
-        ``joblib.parallel_backend("dask")``).
-
-    Returns
-    -------
-    dict
-        ``accuracy``, ``macro_f1``, per-label ``precision``/``recall``/``f1``/``support``
-        and the confusion matrix (rows: true label, columns: predicted).
-    """
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    from newsclass.evaluate import label_metrics
-    from newsclass.model import NewsClassifier
-
-    y = np.asarray(labels)
-    model = NewsClassifier(**(DEFAULT_PARAMS if params is None else params))
-    pred = cross_val_predict(model, articles, y, n_jobs=n_jobs,
-                             cv=StratifiedKFold(folds, shuffle=True, random_state=0))
-    return {"folds": folds, **label_metrics(y, pred)}
-
-
 def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | None:
     try:
         return read_real(pool)
@@ -199,7 +166,7 @@ def _corpus_cv(articles: list, labels: list[str], extra: list, extra_labels: lis
     from joblib import Parallel, delayed
     from sklearn.model_selection import StratifiedKFold
 
-    from newsclass.evaluate import label_metrics
+    from newsclass.metrics import label_metrics
     from newsclass.model import NewsClassifier
 
     def fold(train: Any, test: Any) -> Any:
@@ -218,7 +185,7 @@ def _corpus_cv(articles: list, labels: list[str], extra: list, extra_labels: lis
 def _holdout(articles: list, labels: list[str], real: tuple[list, list, list]) -> dict:
     """Train on the corpus and the real articles of the other months, score on
     :data:`HOLDOUT_MONTH`."""
-    from newsclass.evaluate import label_metrics
+    from newsclass.metrics import label_metrics
     from newsclass.model import NewsClassifier
 
     ra, rl, dates = real
@@ -313,7 +280,7 @@ def load_default_model():
     ModelFileError
         If no default model is bundled, or the bundled file fails its checksum.
     """
-    path = _package_data() / MODEL_NAME
+    path = default_model_path()
     if not path.is_file():
         raise ModelFileError(f"no default model is bundled with this newsclass ({path} is "
                              "missing); rebuild it with: python -m newsclass.train_default")
@@ -321,11 +288,63 @@ def load_default_model():
     saved = card.get("versions", {}).get("scikit-learn", "")
     installed = versions()["scikit-learn"]
     if _same_minor(saved, installed):
-        return load_model(path)
+        return read_model(path)
     rebuilt = cache_dir() / f"default-{card['training']['sha256'][:12]}-sklearn{installed}.joblib"
     if rebuilt.is_file():
-        return load_model(rebuilt)
+        return read_model(rebuilt)
     print(f"newsclass: the bundled default model was saved with scikit-learn {saved}, but "
           f"{installed} is installed; rebuilding it from the bundled corpus into {rebuilt} "
           "(once)...", file=sys.stderr)
     return train_default(out=rebuilt, cv=0)
+
+
+def default_model_path() -> Path:
+    """The bundled default model file (inside the package)."""
+    return package_data() / MODEL_NAME
+
+
+def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> Any:
+    """Load a model file, or the default model bundled with newsclass.
+
+    The file's SHA-256 is checked against its model card before it is unpickled
+    (:func:`newsclass.persistence.read_model`).
+
+    .. warning:: A model file is a pickle and runs code when loaded. Load only model
+       files from a source you trust.
+
+    Parameters
+    ----------
+    path : str, path-like or None, default=None
+        The model file; ``None`` loads the default model (:func:`load_default_model`).
+    verify : bool, default=True
+        Check the file against its model card. ``False`` loads a file without a card.
+
+    Returns
+    -------
+    NewsClassifier
+
+    Raises
+    ------
+    ModelFileError
+        If the file or its card is missing, the file does not match its card, or it
+        cannot be unpickled.
+    """
+    if path is None:
+        return load_default_model()
+    return read_model(path, verify=verify)
+
+
+def as_model(model: Any) -> Any:
+    """A fitted model as given, or loaded from a model file, or the default for None.
+
+    Parameters
+    ----------
+    model : NewsClassifier, str, path-like or None
+
+    Returns
+    -------
+    NewsClassifier
+    """
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model)
+    return model

@@ -1,182 +1,14 @@
-"""A model card in readable form, for ``newsclass info``."""
+"""``newsclass info`` as a function: a model card in readable form."""
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from pathlib import Path
-from typing import Any
 
-from newsclass.labels import label_name
-from newsclass.persistence import card_path, file_sha256, read_card
+from newsclass.default_model import default_model_path
+from newsclass.persistence import card_path, read_card
+from newsclass.render import format_card
 
-__all__ = ["format_card", "model_info"]
-
-_INDENT = "  "
-
-
-def _width(text: str) -> int:
-    """Terminal width of `text`: wide and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(0, width - _width(text))
-    return fill + text if right else text + fill
-
-
-def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> list[str]:
-    """Aligned columns; columns from `numeric_from` on are right-aligned."""
-    columns = list(zip(header, *rows, strict=True))
-    widths = [max(_width(str(v)) for v in col) for col in columns]
-    lines = []
-    for row in [header, *rows]:
-        cells = [_pad(str(v), w, right=i >= numeric_from) for i, (v, w)
-                 in enumerate(zip(row, widths, strict=True))]
-        lines.append(_INDENT + "  ".join(cells).rstrip())
-    return lines
-
-
-def _pairs(items: dict[str, Any]) -> list[str]:
-    if not items:
-        return [_INDENT + "(none)"]
-    width = max(_width(str(k)) for k in items)
-    return [f"{_INDENT}{_pad(str(k), width)}  {_value(v)}" for k, v in items.items()]
-
-
-def _name(label: str) -> str:
-    """Chinese name of a default label; empty for other labels."""
-    name = label_name(label)
-    return "" if name == label else name
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return "None"
-    return str(value)
-
-
-def _number(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else _value(value)
-
-
-def _metrics_block(name: str, metrics: dict) -> list[str]:
-    """One evaluation result: headline numbers, per-label table, confusion matrix."""
-    title = name
-    if isinstance(metrics.get("folds"), int):
-        title = f"{name} ({metrics['folds']}-fold cross-validation)"
-    elif isinstance(metrics.get("n"), int):
-        title = f"{name} ({metrics['n']} articles)"
-    lines = [f"{_INDENT}{title}"]
-    headline = [f"{shown} {_number(metrics[key])}"
-                for key, shown in (("accuracy", "accuracy"), ("macro_f1", "macro-F1"))
-                if key in metrics]
-    if headline:
-        lines.append(_INDENT * 2 + ", ".join(headline))
-    per_label = metrics.get("per_label")
-    if isinstance(per_label, dict) and per_label:
-        rows = [[str(label), _name(str(label)),
-                 *(_number(stats.get(k, "")) for k in ("precision", "recall", "f1")),
-                 _value(stats.get("support", ""))]
-                for label, stats in per_label.items()]
-        lines += [_INDENT + line for line in
-                  _table(["label", "name", "precision", "recall", "f1", "support"], rows,
-                         numeric_from=2)]
-    confusion = metrics.get("confusion_matrix")
-    if isinstance(confusion, dict) and confusion.get("labels") and confusion.get("matrix"):
-        labels = [str(x) for x in confusion["labels"]]
-        lines.append(_INDENT * 2 + "confusion matrix (rows: true label, columns: predicted)")
-        rows = [[label, *(str(n) for n in counts)]
-                for label, counts in zip(labels, confusion["matrix"], strict=True)]
-        lines += [_INDENT + line for line in _table(["", *labels], rows)]
-    coverage = metrics.get("coverage")
-    if isinstance(coverage, list) and coverage:
-        lines.append(_INDENT * 2 + "coverage at probability thresholds")
-        rows = [[_value(c.get("threshold")), _number(c.get("coverage")),
-                 _number(c.get("accuracy"))] for c in coverage if isinstance(c, dict)]
-        lines += [_INDENT + line for line in
-                  _table(["threshold", "coverage", "accuracy"], rows, numeric_from=0)]
-    rest = {k: v for k, v in metrics.items() if k not in
-            {"folds", "n", "accuracy", "macro_f1", "per_label", "confusion_matrix", "coverage"}}
-    if rest:
-        lines += [_INDENT + line for line in _pairs(rest)]
-    return lines
-
-
-def _is_result(value: Any) -> bool:
-    return isinstance(value, dict) and any(
-        k in value for k in ("accuracy", "macro_f1", "per_label", "confusion_matrix"))
-
-
-def format_card(card: dict, model_path: str | Path | None = None) -> str:
-    """Render a model card as text.
-
-    Parameters
-    ----------
-    card : dict
-        A model card, as written by :func:`newsclass.save_model`.
-    model_path : path-like or None
-        The model file the card belongs to; when given, its SHA-256 is compared with
-        the card's.
-
-    Returns
-    -------
-    str
-        The card, section by section, without a trailing line break.
-    """
-    lines = []
-    general = {"model file": str(model_path) if model_path is not None
-               else card.get("model_file", "?"),
-               "format": card.get("format", "?"),
-               "created": card.get("created", "?")}
-    sha = card.get("model_sha256")
-    status = ""
-    if model_path is not None and sha:
-        path = Path(model_path)
-        if not path.is_file():
-            status = " (model file missing)"
-        else:
-            status = (" (matches the file)" if file_sha256(path) == sha
-                      else " (DOES NOT match the file: changed or truncated)")
-    general["file sha256"] = f"{sha or '?'}{status}"
-    if "n_features" in card:
-        general["features"] = card["n_features"]
-    lines += ["Model", *_pairs(general)]
-
-    lines += ["", "Versions (when saved)", *_pairs(card.get("versions", {}))]
-
-    training = card.get("training", {})
-    counts = training.get("label_counts", {})
-    labels = [str(x) for x in card.get("labels", counts)]
-    lines += ["", f"Labels ({len(labels)})"]
-    lines += _table(["label", "name", "training articles"],
-                    [[x, _name(x), _value(counts.get(x, "?"))] for x in labels],
-                    numeric_from=2)
-
-    lines += ["", "Training data",
-              *_pairs({"articles": training.get("articles", "?"),
-                       "sha256": training.get("sha256", "?")})]
-    lines += ["", "Segmentation", *_pairs(card.get("segmentation", {}))]
-    lines += ["", "Parameters", *_pairs(card.get("parameters", {}))]
-
-    metrics = card.get("metrics") or {}
-    lines += ["", "Metrics"]
-    if not metrics:
-        lines.append(_INDENT + "(none recorded)")
-    elif _is_result(metrics):
-        lines += _metrics_block("evaluation", metrics)
-    else:
-        other = {}
-        for name, value in metrics.items():
-            if _is_result(value):
-                lines += _metrics_block(str(name), value)
-            else:
-                other[name] = value
-        if other:
-            lines += _pairs(other)
-    return "\n".join(lines)
+__all__ = ["model_info"]
 
 
 def model_info(path: str | None = None) -> str:
@@ -202,11 +34,6 @@ def model_info(path: str | None = None) -> str:
     ModelFileError
         If the card is missing or is not valid JSON.
     """
-    if path is None:
-        from newsclass.default_model import MODEL_NAME, _package_data
-
-        model_path = _package_data() / MODEL_NAME
-    else:
-        model_path = Path(path)
+    model_path = default_model_path() if path is None else Path(path)
     card = read_card(model_path)
     return f"Model card: {card_path(model_path)}\n\n" + format_card(card, model_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -20,7 +21,8 @@ from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
 from newsclass.segment import Segmenter
 
-__all__ = ["NewsClassifier", "nb_term_weights", "training_sha256"]
+__all__ = ["NewsClassifier", "check_params", "check_threshold", "nb_term_weights",
+           "training_sha256"]
 
 
 def nb_term_weights(features: sp.spmatrix, y: np.ndarray, strength: float) -> np.ndarray:
@@ -80,6 +82,103 @@ def training_sha256(docs: Iterable[Document], y: Iterable[Any]) -> str:
     return h.hexdigest()
 
 
+def check_threshold(threshold: Any) -> float:
+    """`threshold` as a float, if it is a probability from 0 to 1.
+
+    Raises
+    ------
+    ValueError
+        Naming the value, when it is not a number in [0, 1] (NaN included).
+    """
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))
+            or math.isnan(threshold) or not 0 <= threshold <= 1):
+        raise ValueError(f"threshold must be a probability from 0 to 1, got {threshold!r}")
+    return float(threshold)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+
+
+def _is_range(value: Any) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                    for v in value) and 1 <= value[0] <= value[1])
+
+
+def _is_df(value: Any) -> bool:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return value >= 1
+    return isinstance(value, (float, np.floating)) and 0 < value <= 1
+
+
+#: What each NewsClassifier parameter must be: a test and the words of the message.
+_PARAMETER_RULES: dict[str, tuple[Any, str]] = {
+    "segmenter": (lambda v: v is None or hasattr(v, "cut"), "None or a Segmenter"),
+    "normalize": (lambda v: isinstance(v, bool), "True or False"),
+    "word_ngram_range": (_is_range, "a tuple (lo, hi) of whole numbers, 1 <= lo <= hi"),
+    "char_ngram_range": (lambda v: v is None or _is_range(v),
+                         "None or a tuple (lo, hi) of whole numbers, 1 <= lo <= hi"),
+    "char_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+    "title_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+    "min_df": (_is_df, "a whole number >= 1 or a share in (0, 1]"),
+    "max_df": (_is_df, "a whole number >= 1 or a share in (0, 1]"),
+    "sublinear_tf": (lambda v: isinstance(v, bool), "True or False"),
+    "nb_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+    "C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "class_weight": (lambda v: v is None or v == "balanced" or isinstance(v, dict),
+                     "None, 'balanced' or a dict of label weights"),
+    "calibration": (lambda v: v in ("sigmoid", "isotonic"), "'sigmoid' or 'isotonic'"),
+    "calibration_cv": (lambda v: isinstance(v, (int, np.integer))
+                       and not isinstance(v, bool) and v >= 2, "a whole number >= 2"),
+    "threshold": (lambda v: _is_number(v) and not math.isnan(v) and 0 <= v <= 1,
+                  "a probability from 0 to 1"),
+    "fallback_label": (lambda v: v is not None, "a label"),
+    "random_state": (lambda v: v is None or (isinstance(v, (int, np.integer))
+                                             and not isinstance(v, bool)),
+                     "None or a whole number"),
+}
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """Check NewsClassifier parameters, as :meth:`NewsClassifier.fit` does first.
+
+    Raises
+    ------
+    ValueError
+        Naming the first invalid parameter, its value and what it must be.
+    """
+    for name, value in params.items():
+        test, expected = _PARAMETER_RULES[name]
+        if not test(value):
+            raise ValueError(f"NewsClassifier parameter {name} must be {expected}, "
+                             f"got {value!r}")
+
+
+def _labels_array(y: Iterable[Any]) -> np.ndarray:
+    """Labels as a 1-d array: strings as objects, integers and booleans as they are."""
+    y = np.asarray(list(y) if not hasattr(y, "__len__") else y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be one-dimensional, got shape {y.shape}")
+    return y.astype(object) if y.dtype.kind in "US" else y
+
+
+def _check_training_set(docs: list, y: np.ndarray) -> Counter:
+    """Label counts of a usable training set; ValueError in plain words otherwise."""
+    if not docs:
+        raise ValueError("cannot fit on an empty X: no articles given")
+    if len(docs) != len(y):
+        raise ValueError(f"X has {len(docs)} articles but y has {len(y)} labels")
+    counts = Counter(y.tolist())
+    if len(counts) < 2:
+        raise ValueError(f"need at least two different labels to fit, got only "
+                         f"{next(iter(counts))!r}")
+    rare = sorted(str(k) for k, v in counts.items() if v < 2)
+    if rare:
+        raise ValueError(f"each label needs at least 2 examples to calibrate "
+                         f"probabilities; these have 1: {', '.join(rare)}")
+    return counts
+
 class NewsClassifier(ClassifierMixin, BaseEstimator):
     """Topic classifier for Chinese news articles.
 
@@ -95,7 +194,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         HMM off).
     normalize : bool, default=True
         Apply :func:`newsclass.normalize` to every text.
-    word_ngram_range, char_ngram_range, char_weight, title_weight, min_df, sublinear_tf
+    word_ngram_range, char_ngram_range, char_weight, title_weight, min_df, max_df, sublinear_tf
         Feature settings, passed to :class:`TextFeatures`. The defaults were chosen by
         measurement (``benchmarks/tune_features.py``).
     nb_weight : float, default=0.5
@@ -111,8 +210,10 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         Folds used to calibrate (reduced to the smallest label's count when a label has
         fewer examples).
     threshold : float, default=0.0
-        When the best probability is below this, :meth:`predict` returns
-        `fallback_label` instead, if the model knows that label.
+        The default threshold of :meth:`predict` (fixed at `fit`, like every parameter):
+        when the best probability is below it, the prediction is `fallback_label`
+        instead, if the model knows that label. ``predict(X, threshold=t)`` overrides
+        it for one call.
     fallback_label : str, default="other"
         The label that low-confidence predictions fall back to.
     random_state : int, default=0
@@ -129,7 +230,11 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     calibrated_ : CalibratedClassifierCV
         The fitted calibrated SVM.
     class_prior_ : ndarray
-        Share of each label in the training data; the probabilities given to an empty text.
+        Share of each label in the training data.
+    threshold_ : float
+        The default threshold of :meth:`predict`, fixed at `fit`.
+    fallback_label_ : label
+        The label below-threshold predictions fall back to, fixed at `fit`.
     n_train_ : int
         Number of training articles.
     label_counts_ : dict
@@ -141,15 +246,19 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    An empty or white-space-only article has no features. Its probabilities are the
-    training label shares (`class_prior_`) and its label is the most frequent training
-    label, subject to `threshold` like any other prediction.
+    An empty or white-space-only article (no title, no body) has nothing to label:
+    prediction methods raise ``ValueError`` naming its position, as ``newsclass label``
+    reports it as an input error ("empty text"). Labels may be strings, integers or
+    booleans; every parameter is validated at :meth:`fit`, and what :meth:`fit` learned
+    (including `nb_weight`, `threshold` and `fallback_label`) is kept in fitted
+    attributes, so ``set_params`` changes nothing until the next :meth:`fit`.
     """
 
     def __init__(self, segmenter: Segmenter | None = None, normalize: bool = True,
                  word_ngram_range: tuple[int, int] = (1, 1),
                  char_ngram_range: tuple[int, int] | None = (1, 3), char_weight: float = 1.4,
-                 title_weight: float = 1.0, min_df: int | float = 1, sublinear_tf: bool = True,
+                 title_weight: float = 1.0, min_df: int | float = 1,
+                 max_df: int | float = 1.0, sublinear_tf: bool = True,
                  nb_weight: float = 0.5, C: float = 2.0, class_weight: dict | str | None = None,
                  calibration: str = "sigmoid", calibration_cv: int = 5,
                  threshold: float = 0.0, fallback_label: str = "other",
@@ -161,6 +270,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.char_weight = char_weight
         self.title_weight = title_weight
         self.min_df = min_df
+        self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.nb_weight = nb_weight
         self.C = C
@@ -180,8 +290,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         X : iterable of articles
             Strings, mappings or objects with ``title`` and ``body``
             (see :func:`newsclass.as_documents`).
-        y : iterable of str
-            One label per article.
+        y : iterable of labels
+            One label per article: strings, integers or booleans.
 
         Returns
         -------
@@ -190,36 +300,24 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If `X` is empty, `X` and `y` differ in length, there is only one label, or a
-            label has a single example.
+            If a parameter is invalid (the message names it), `X` is empty, `X` and `y`
+            differ in length, there is only one label, or a label has a single example.
         """
+        check_params(self.get_params(deep=False))
         docs = as_documents(X)
-        y = np.asarray(list(y) if not hasattr(y, "__len__") else y, dtype=object)
-        if y.ndim != 1:
-            raise ValueError(f"y must be one-dimensional, got shape {y.shape}")
-        if not docs:
-            raise ValueError("cannot fit on an empty X: no articles given")
-        if len(docs) != len(y):
-            raise ValueError(f"X has {len(docs)} articles but y has {len(y)} labels")
-        counts = Counter(y.tolist())
-        if len(counts) < 2:
-            raise ValueError(f"need at least two different labels to fit, got only "
-                             f"{next(iter(counts))!r}")
-        smallest = min(counts.values())
-        if smallest < 2:
-            rare = sorted(str(k) for k, v in counts.items() if v < 2)
-            raise ValueError(f"each label needs at least 2 examples to calibrate "
-                             f"probabilities; these have 1: {', '.join(rare)}")
+        y = _labels_array(y)
+        counts = _check_training_set(docs, y)
         self.features_ = TextFeatures(
             segmenter=self.segmenter, normalize=self.normalize,
             word_ngram_range=self.word_ngram_range, char_ngram_range=self.char_ngram_range,
             char_weight=self.char_weight, title_weight=self.title_weight,
-            min_df=self.min_df, sublinear_tf=self.sublinear_tf)
+            min_df=self.min_df, max_df=self.max_df, sublinear_tf=self.sublinear_tf)
         features = self.features_.fit_transform(docs)
-        self.term_weights_ = nb_term_weights(features, y, self.nb_weight)
+        self.term_weights_ = (nb_term_weights(features, y, self.nb_weight)
+                              if self.nb_weight else None)
         features = self._weigh(features)
-        folds = StratifiedKFold(n_splits=min(self.calibration_cv, smallest), shuffle=True,
-                                random_state=self.random_state)
+        folds = StratifiedKFold(n_splits=min(self.calibration_cv, min(counts.values())),
+                                shuffle=True, random_state=self.random_state)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight,
                         random_state=self.random_state)
         self.calibrated_ = CalibratedClassifierCV(svm, method=self.calibration, cv=folds,
@@ -227,12 +325,20 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.calibrated_.fit(features, y)
         self.classes_ = self.calibrated_.classes_
         self.class_prior_ = np.array([counts[c] for c in self.classes_], float) / len(y)
+        self.threshold_ = float(self.threshold)
+        self.fallback_label_ = self.fallback_label
         self.n_train_ = len(docs)
         self.label_counts_ = {str(c): int(counts[c]) for c in self.classes_}
         self.training_sha256_ = training_sha256(docs, y)
         self.n_features_ = features.shape[1]
         self.metrics_ = {}
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
 
     # -- prediction ---------------------------------------------------------------------
     @property
@@ -241,22 +347,24 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "calibrated_")
         return self.calibrated_.calibrated_classifiers_[0].estimator
 
-    def _features(self, X: Iterable[Any]):
+    def _features(self, X: Iterable[Any]) -> sp.csr_matrix:
         check_is_fitted(self, "calibrated_")
         prepared = self.features_.prepare(as_documents(X))
-        empty = np.array([not p[1] and not p[2].strip() for p in prepared], dtype=bool)
-        return self._weigh(self.features_.transform_prepared(prepared)), empty
+        for i, p in enumerate(prepared):
+            if not p[1] and not p[2].strip():
+                raise ValueError(f"article {i} is empty (no title and no body): there is "
+                                 "nothing to label")
+        return self._weigh(self.features_.transform_prepared(prepared))
 
     def _weigh(self, features: sp.csr_matrix) -> sp.csr_matrix:
-        if self.nb_weight == 0:
+        if self.term_weights_ is None or features.shape[0] == 0:
             return features
         return l2_normalize(features.multiply(self.term_weights_).tocsr())
 
-    def _proba(self, features, empty: np.ndarray) -> np.ndarray:
-        proba = self.calibrated_.predict_proba(features)
-        if empty.any():
-            proba[empty] = self.class_prior_
-        return proba
+    def _proba(self, features: sp.csr_matrix) -> np.ndarray:
+        if features.shape[0] == 0:
+            return np.zeros((0, len(self.classes_)))
+        return self.calibrated_.predict_proba(features)
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Calibrated probability of each label.
@@ -268,9 +376,10 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_articles, n_labels)
-            Rows sum to 1; columns follow `classes_`.
+            Rows sum to 1; columns follow `classes_`. No articles give shape
+            ``(0, n_labels)``.
         """
-        return self._proba(*self._features(X))
+        return self._proba(self._features(X))
 
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """Uncalibrated SVM scores.
@@ -283,31 +392,51 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_articles, n_labels), or (n_articles,) with two labels
         """
-        features, _ = self._features(X)
-        return self.linear_.decision_function(features)
+        return self.linear_.decision_function(self._features(X))
 
-    def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
+    def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
+        """The labels :meth:`predict` gives for rows of probabilities.
+
+        Parameters
+        ----------
+        proba : array-like of shape (n_articles, n_labels)
+            Columns follow `classes_` (as from :meth:`predict_proba`).
+        threshold : float or None
+            Below this best probability the label is `fallback_label_` (when the model
+            knows it); ``None`` is `threshold_`, the value fixed at `fit`.
+
+        Returns
+        -------
+        ndarray of labels
+        """
+        check_is_fitted(self, "calibrated_")
+        t = self.threshold_ if threshold is None else check_threshold(threshold)
+        proba = np.asarray(proba, dtype=float).reshape(-1, len(self.classes_))
         best = proba.argmax(axis=1)
         labels = self.classes_[best]
-        if self.threshold > 0 and self.fallback_label in set(self.classes_.tolist()):
-            labels = labels.copy()
-            labels[proba[np.arange(len(best)), best] < self.threshold] = self.fallback_label
+        if t > 0 and self.fallback_label_ in set(self.classes_.tolist()):
+            labels = labels.astype(object)
+            labels[proba[np.arange(len(best)), best] < t] = self.fallback_label_
         return labels
 
-    def predict(self, X: Iterable[Any]) -> np.ndarray:
+    def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
         """Predict one label per article.
 
         Parameters
         ----------
         X : iterable of articles
+        threshold : float or None
+            A probability from 0 to 1 for this call; ``None`` uses the `threshold`
+            the model was fitted with.
 
         Returns
         -------
         ndarray of labels
             The most probable label, or `fallback_label` when its probability is below
-            `threshold` and the model knows `fallback_label`.
+            the threshold and the model knows `fallback_label`. No articles give an
+            empty array.
         """
-        return self._labels_from_proba(self.predict_proba(X))
+        return self.labels_from_proba(self.predict_proba(X), threshold)
 
     def predict_top(self, X: Iterable[Any], k: int = 3) -> list[list[tuple[str, float]]]:
         """The `k` most probable labels of each article.
@@ -322,29 +451,6 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         list of lists of (label, probability), most probable first
         """
         return [d["top"] for d in self.predict_details(X, k=k)]
-
-    def with_threshold(self, threshold: float) -> NewsClassifier:
-        """The same fitted model with another `threshold` (the model itself is unchanged).
-
-        Parameters
-        ----------
-        threshold : float
-            A probability from 0 to 1.
-
-        Returns
-        -------
-        NewsClassifier
-            A shallow copy sharing the fitted parts.
-        """
-        import copy
-        import math
-
-        if not isinstance(threshold, (int, float)) or math.isnan(threshold) or not (
-                0 <= threshold <= 1):
-            raise ValueError(f"threshold must be a probability from 0 to 1, got {threshold!r}")
-        model = copy.copy(self)
-        model.threshold = threshold
-        return model
 
     def explain(self, text: Any, top: int = 10,
                 label: str | None = None) -> list[tuple[str, float]]:
@@ -369,9 +475,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             Sorted by absolute weight, largest first; positive weights pushed towards
             the label.
         """
-        features, empty = self._features([text])
+        features = self._features([text])
         if label is None:
-            label = str(self._labels_from_proba(self._proba(features, empty))[0])
+            label = str(self.labels_from_proba(self._proba(features))[0])
         return self._explain_row(features, 0, label, top)
 
     def _explain_row(self, features, i: int, label: str, top: int) -> list[tuple[str, float]]:
@@ -393,8 +499,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         order = nonzero[np.argsort(-np.abs(totals[nonzero]), kind="stable")[:top]]
         return [(terms[ids[k]], float(totals[k])) for k in order.tolist()]
 
-    def predict_details(self, X: Iterable[Any], k: int = 3,
-                        terms: int = 0) -> list[dict[str, Any]]:
+    def predict_details(self, X: Iterable[Any], k: int = 3, terms: int = 0,
+                        threshold: float | None = None) -> list[dict[str, Any]]:
         """Label, confidence, top labels and explaining terms of each article, in one pass.
 
         Parameters
@@ -404,6 +510,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             How many of the most probable labels to list.
         terms : int, default=0
             How many explaining terms to give per article (see :meth:`explain`).
+        threshold : float or None
+            As in :meth:`predict`.
 
         Returns
         -------
@@ -414,9 +522,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        features, empty = self._features(X)
-        proba = self._proba(features, empty)
-        labels = self._labels_from_proba(proba)
+        features = self._features(X)
+        proba = self._proba(features)
+        labels = self.labels_from_proba(proba, threshold)
         order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
         out = []
         for i, (row, idx) in enumerate(zip(proba, order, strict=True)):
@@ -444,12 +552,12 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_terms_cache", None)
         return state
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, path: str, metrics: dict | None = None) -> dict:
-        """Save the model to `path` (joblib) and its model card to ``<path>.json``.
-
-        See :func:`newsclass.save_model`.
-        """
-        from newsclass.persistence import save_model
-
-        return save_model(self, path, metrics=metrics)
+    def __setstate__(self, state: dict) -> None:
+        # Model files saved before the fitted copies of these parameters existed.
+        if "calibrated_" in state:
+            state.setdefault("threshold_", float(state.get("threshold", 0.0)))
+            state.setdefault("fallback_label_", state.get("fallback_label", "other"))
+            if not state.get("nb_weight", 0.5):
+                state["term_weights_"] = None
+        state.setdefault("max_df", 1.0)
+        super().__setstate__(state)

@@ -1,7 +1,7 @@
 """Saving and loading models, with a JSON model card beside each model file.
 
 A model file is a joblib pickle: loading it runs code, so load only model files from a
-source you trust. :func:`load_model` checks the file against the SHA-256 in its model
+source you trust. :func:`read_model` checks the file against the SHA-256 in its model
 card before unpickling, which catches changed and truncated files, but a card can be
 forged as easily as a model: the check is for integrity, not for trust.
 """
@@ -9,7 +9,6 @@ forged as easily as a model: the check is for integrity, not for trust.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -17,8 +16,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ModelFileError", "as_model", "card_path", "file_sha256", "load_model",
-           "read_card", "save_model", "versions"]
+from newsclass._version import __version__
+from newsclass.digest import file_sha256
+from newsclass.segment import backend_version, jieba_dictionary_path
+
+__all__ = ["ModelFileError", "card_path", "check_compatibility", "file_sha256", "read_card",
+           "read_model", "save_model", "versions"]
 
 
 class ModelFileError(ValueError):
@@ -30,15 +33,6 @@ def card_path(path: str | os.PathLike) -> Path:
     return Path(f"{os.fspath(path)}.json")
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def versions() -> dict[str, str]:
     """Versions of newsclass, Python and the libraries a model depends on."""
     import joblib
@@ -46,13 +40,10 @@ def versions() -> dict[str, str]:
     import scipy
     import sklearn
 
-    from newsclass import __version__
-    from newsclass.segment import _backend_version
-
     return {"newsclass": __version__, "python": platform.python_version(),
             "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "jieba": _backend_version("jieba"),
-            "rjieba": _backend_version("rjieba"), "joblib": joblib.__version__}
+            "scipy": scipy.__version__, "jieba": backend_version("jieba"),
+            "rjieba": backend_version("rjieba"), "joblib": joblib.__version__}
 
 
 def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None) -> dict:
@@ -140,8 +131,8 @@ def _minor(version: str) -> tuple[str, ...]:
     return tuple(version.split(".")[:2])
 
 
-def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> Any:
-    """Load a model saved by :func:`save_model`, or the bundled default model.
+def read_model(path: str | os.PathLike, verify: bool = True) -> Any:
+    """Load a model file saved by :func:`save_model`.
 
     The file's SHA-256 is checked against its model card before it is unpickled, and a
     warning is given when the model was saved under another scikit-learn minor version
@@ -152,8 +143,8 @@ def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> An
 
     Parameters
     ----------
-    path : str, path-like or None, default=None
-        The model file; ``None`` loads the default model shipped with newsclass.
+    path : str or path-like
+        The model file. (:func:`newsclass.load_model` also loads the bundled default.)
     verify : bool, default=True
         Check the file against its model card. ``False`` loads a file without a card.
 
@@ -167,10 +158,6 @@ def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> An
         If the file or its card is missing, the file does not match the card's
         SHA-256 (changed or truncated), or it cannot be unpickled.
     """
-    if path is None:
-        from newsclass.default_model import load_default_model
-
-        return load_default_model()
     import joblib
 
     path = Path(path)
@@ -199,22 +186,6 @@ def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> An
     return model
 
 
-def as_model(model: Any) -> Any:
-    """A fitted model as given, or loaded from a model file, or the default model for None.
-
-    Parameters
-    ----------
-    model : NewsClassifier, str, path-like or None
-
-    Returns
-    -------
-    NewsClassifier
-    """
-    if model is None or isinstance(model, (str, os.PathLike)):
-        return load_model(model)
-    return model
-
-
 def check_compatibility(card: dict, path: str | os.PathLike) -> list[str]:
     """Warn about differences between a model's card and this installation.
 
@@ -233,9 +204,7 @@ def check_compatibility(card: dict, path: str | os.PathLike) -> list[str]:
             "or install the version it was saved with.")
     seg = card.get("segmentation", {})
     if seg.get("dictionary_sha256"):
-        from newsclass.segment import _file_sha256, _jieba_dictionary_path
-
-        if _file_sha256(_jieba_dictionary_path()) != seg["dictionary_sha256"]:
+        if file_sha256(jieba_dictionary_path()) != seg["dictionary_sha256"]:
             problems.append(f"model {path} was trained with a different jieba main "
                             "dictionary; segmentation, and so predictions, may differ.")
     for p in problems:

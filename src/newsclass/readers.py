@@ -510,44 +510,18 @@ def _read_table(head: bytes, stream: BinaryIO, source: str, encoding: str, opts:
                 yield raw.decode(codec, errors="replace")
 
     reader = csv.reader(decoded(), delimiter=delimiter, strict=True)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        header = []
-    except csv.Error as error:
-        yield InputError(source, "", f"malformed header row: {error}")
+    header = _table_header(reader, undecodable, source, opts)
+    if isinstance(header, InputError):
+        yield header
         return
-    if undecodable:
-        yield InputError(source, "", f"{undecodable[0]} (the header row)")
-        return
-    wanted = [opts.text_field] + ([opts.label_field] if opts.label_field else [])
-    for name in wanted:
-        if name not in header:
-            columns = ", ".join(repr(c) for c in header) or "none"
-            yield InputError(source, "", f"missing field '{name}': the header row has no "
-                                         f"such column (columns: {columns})")
-            return
     index = {name: header.index(name) for name in
              (opts.text_field, opts.title_field, opts.id_field, opts.label_field)
              if name is not None and name in header}
     row_number = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            row_number += 1
-            undecodable.clear()
-            hint = ": a quoted field is not closed" if "end of data" in str(error) else ""
-            yield InputError(source, f"row {row_number}",
-                             f"malformed row: {error}{hint} (line {reader.line_num})")
-            continue
-        row_number += 1
+    for row_number, row in enumerate(_table_rows(reader, undecodable), 1):
         position = f"row {row_number}"
-        if undecodable:
-            yield InputError(source, position, undecodable[0])
-            undecodable.clear()
+        if isinstance(row, str):  # why the row cannot be read
+            yield InputError(source, position, row)
         elif not row:
             continue
         elif len(row) != len(header):
@@ -560,6 +534,45 @@ def _read_table(head: bytes, stream: BinaryIO, source: str, encoding: str, opts:
     if lines.failure is not None:
         yield InputError(source, f"row {row_number + 1}",
                          f"unreadable file: {lines.failure}; the rest of the file was not read")
+
+
+def _table_header(reader: Any, undecodable: list[str], source: str,
+                  opts: _Options) -> list[str] | InputError:
+    """The header row's column names, or why the table cannot be read."""
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        header = []
+    except csv.Error as error:
+        return InputError(source, "", f"malformed header row: {error}")
+    if undecodable:
+        return InputError(source, "", f"{undecodable[0]} (the header row)")
+    for name in [opts.text_field] + ([opts.label_field] if opts.label_field else []):
+        if name not in header:
+            columns = ", ".join(repr(c) for c in header) or "none"
+            return InputError(source, "", f"missing field '{name}': the header row has no "
+                                          f"such column (columns: {columns})")
+    return header
+
+
+def _table_rows(reader: Any, undecodable: list[str]) -> Iterator[list[str] | str]:
+    """Each row after the header: its fields, or the reason it cannot be read."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            undecodable.clear()
+            hint = ": a quoted field is not closed" if "end of data" in str(error) else ""
+            yield f"malformed row: {error}{hint} (line {reader.line_num})"
+            continue
+        if undecodable:
+            reason = undecodable[0]
+            undecodable.clear()
+            yield reason
+        else:
+            yield row
 
 
 class _Failed(Exception):

@@ -1,8 +1,9 @@
 """Classifying chunks of articles in this process or in a pool of worker processes.
 
-Both runners take an iterator of chunks (lists of articles) and call ``emit`` with each
-chunk's details in input order, one list per chunk, as :func:`classify` gives them. The
-Dask runner with the same shape is :func:`newsclass.dask.classify_chunks`.
+Every runner takes a model, an iterator of chunks (lists of articles), the
+:class:`DetailOptions` of the run and ``emit``, and calls ``emit`` with each chunk's
+details in input order, one list per chunk, as :func:`classify` gives them. The Dask
+runner with the same shape is :func:`newsclass.dask.classify_chunks`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,45 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["classify", "run_pool", "run_serial"]
+__all__ = ["BACKENDS", "DetailOptions", "check_backend", "classify", "run_pool", "run_serial"]
 
 Emit = Callable[[list[dict]], None]
 
+#: Where work runs: this machine's processes, or a Dask cluster (:mod:`newsclass.dask`).
+BACKENDS = ("local", "dask")
 
-def classify(model: Any, articles: list, top_k: int, explain: int) -> list[dict]:
+
+def check_backend(backend: str, scheduler: str | None) -> None:
+    """ValueError unless `backend` is known and a `scheduler` comes only with Dask."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose local or dask")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
+
+
+@dataclass(frozen=True)
+class DetailOptions:
+    """What each article's details list: arguments of ``NewsClassifier.predict_details``.
+
+    Attributes
+    ----------
+    top_k : int
+        Labels listed (``k``).
+    explain : int
+        Explaining terms listed (``terms``).
+    threshold : float or None
+        The run's threshold; ``None`` keeps the model's.
+    """
+
+    top_k: int = 3
+    explain: int = 0
+    threshold: float | None = None
+
+
+def classify(model: Any, articles: list, options: DetailOptions) -> list[dict]:
     """``model.predict_details`` of a chunk; an article the model fails on gets
     ``{"error": reason}`` instead, found by retrying the chunk's articles one by one.
 
@@ -29,8 +61,7 @@ def classify(model: Any, articles: list, top_k: int, explain: int) -> list[dict]
     ----------
     model : NewsClassifier
     articles : list of articles
-    top_k, explain : int
-        How many labels and explaining terms each detail lists.
+    options : DetailOptions
 
     Returns
     -------
@@ -38,18 +69,22 @@ def classify(model: Any, articles: list, top_k: int, explain: int) -> list[dict]
         One per article, in order.
     """
     try:
-        return model.predict_details(articles, k=top_k, terms=explain)
+        # The threshold is passed only when the run sets one, so that any model with
+        # predict_details(X, k, terms) can run.
+        extra = {} if options.threshold is None else {"threshold": options.threshold}
+        return model.predict_details(articles, k=options.top_k, terms=options.explain,
+                                     **extra)
     except Exception as exc:
         if len(articles) == 1:
             return [{"error": f"could not be classified: {type(exc).__name__}: {exc}"}]
-    return [classify(model, [article], top_k, explain)[0] for article in articles]
+    return [classify(model, [article], options)[0] for article in articles]
 
 
-def run_serial(model: Any, chunks: Iterator[list], top_k: int, explain: int,
+def run_serial(model: Any, chunks: Iterator[list], options: DetailOptions,
                emit: Emit) -> None:
     """Classify every chunk in this process."""
     for chunk in chunks:
-        emit(classify(model, chunk, top_k, explain))
+        emit(classify(model, chunk, options))
 
 
 _WORKER_MODEL = None
@@ -89,11 +124,11 @@ def _init_worker(model: Any, parent: int) -> None:
     _die_with_parent(parent)
 
 
-def _classify_in_worker(articles: list, top_k: int, explain: int) -> list[dict]:
-    return classify(_WORKER_MODEL, articles, top_k, explain)
+def _classify_in_worker(articles: list, options: DetailOptions) -> list[dict]:
+    return classify(_WORKER_MODEL, articles, options)
 
 
-def run_pool(model: Any, chunks: Iterator[list], top_k: int, explain: int, emit: Emit,
+def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: Emit,
              jobs: int) -> None:
     """Classify chunks in `jobs` processes: this one and ``jobs - 1`` workers.
 
@@ -115,9 +150,9 @@ def run_pool(model: Any, chunks: Iterator[list], top_k: int, explain: int, emit:
     try:
         for i, chunk in enumerate(chunks):
             if i % jobs == jobs - 1:
-                in_flight.append(classify(model, chunk, top_k, explain))
+                in_flight.append(classify(model, chunk, options))
             else:
-                in_flight.append(pool.submit(_classify_in_worker, chunk, top_k, explain))
+                in_flight.append(pool.submit(_classify_in_worker, chunk, options))
             while in_flight and (len(in_flight) >= window or _ready(in_flight[0])):
                 emit(_result(in_flight.popleft()))
         while in_flight:

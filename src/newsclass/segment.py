@@ -10,7 +10,10 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 
-__all__ = ["BACKENDS", "Segmenter", "SegmenterBackendError", "read_word_list"]
+from newsclass.digest import file_sha256
+
+__all__ = ["BACKENDS", "Segmenter", "SegmenterBackendError", "backend_version",
+           "jieba_dictionary_path", "read_word_list"]
 
 #: Segmentation backends: jieba itself, and rjieba (jieba-rs, the same algorithm and
 #: dictionary in Rust, about 13 times faster here; see benchmarks/segment_speed.py).
@@ -89,8 +92,9 @@ def _sha256_lines(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _jieba_dictionary_path() -> str:
-    # Found without importing jieba, which the rjieba backend does not need.
+def jieba_dictionary_path() -> str:
+    """Path of jieba's main dictionary, found without importing jieba (the rjieba
+    backend does not need it)."""
     from importlib.util import find_spec
 
     spec = find_spec("jieba")
@@ -199,7 +203,7 @@ class Segmenter:
         if self.backend == "rjieba":
             tok = module.Jieba()
         else:
-            tok = module.Tokenizer(_jieba_dictionary_path())
+            tok = module.Tokenizer(jieba_dictionary_path())
             tok.initialize()
         for entry in self.user_words:
             word, freq, tag = _parse_entry(entry)
@@ -254,9 +258,9 @@ class Segmenter:
         """
         return {
             "backend": self.backend,
-            "backend_version": _backend_version(self.backend),
-            "jieba_version": _backend_version("jieba"),
-            "dictionary_sha256": _file_sha256(_jieba_dictionary_path()),
+            "backend_version": backend_version(self.backend),
+            "jieba_version": backend_version("jieba"),
+            "dictionary_sha256": file_sha256(jieba_dictionary_path()),
             "user_words": len(self.user_words),
             "user_dict_sha256": _sha256_lines(self.user_words),
             "stopwords": len(self.stopwords),
@@ -276,18 +280,11 @@ def _import_backend(name: str):
             "a model keeps the backend it was trained with") from None
 
 
-def _backend_version(name: str) -> str:
+def backend_version(name: str) -> str:
+    """Installed version of a segmentation library; ``"unknown"`` when absent."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version(name)
     except PackageNotFoundError:
         return "unknown"
-
-
-def _file_sha256(path: str | PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

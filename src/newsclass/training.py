@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from newsclass.readers import InputArticle, InputError, iter_inputs
+from newsclass.labelled import describe_failures, read_labelled
+from newsclass.runners import check_backend
 
-__all__ = ["TrainResult", "describe_failures", "read_labelled", "train_files"]
-
-_TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".jsonl.gz", ".csv.gz", ".tsv.gz")
+__all__ = ["TrainResult", "fit_recipe", "train_files"]
 
 
 @dataclass
@@ -36,64 +34,9 @@ class TrainResult:
     output: str | None = None
 
 
-def describe_failures(errors: list, shown: int = 3) -> str:
-    """``" (N inputs failed: SOURCE POSITION: REASON; ...)"``, quoting the first few
-    reasons, or ``""`` when there are no errors."""
-    if not errors:
-        return ""
-    quoted = "; ".join(str(e) for e in errors[:shown])
-    more = f"; and {len(errors) - shown} more" if len(errors) > shown else ""
-    noun = "input" if len(errors) == 1 else "inputs"
-    return f" ({len(errors)} {noun} failed: {quoted}{more})"
-
-
-def _is_folder_layout(inputs: list[str]) -> bool:
-    dirs = [Path(p) for p in inputs]
-    if not dirs or not all(d.is_dir() for d in dirs):
-        return False
-    return not any(str(f).endswith(_TABLE_SUFFIXES) for d in dirs for f in d.rglob("*"))
-
-
-def read_labelled(inputs: Iterable[str | os.PathLike], *, label_field: str = "label",
-                  label_from_folder: bool | None = None, **read_options: Any
-                  ) -> tuple[list[InputArticle], list[str], list[InputError]]:
-    """Read labelled articles for training or evaluation.
-
-    Parameters
-    ----------
-    inputs : iterable of str or path-like
-        JSONL/CSV/TSV files (with `label_field`), or folders with one sub-folder of
-        ``.txt`` files per label (the THUCNews layout).
-    label_field : str, default="label"
-    label_from_folder : bool or None
-        Take labels from folder names; ``None`` decides by looking: folders holding no
-        JSONL/CSV/TSV files are read that way.
-    **read_options
-        Passed to :func:`newsclass.readers.iter_inputs`.
-
-    Returns
-    -------
-    articles, labels, errors
-    """
-    inputs = [os.fspath(p) for p in inputs]
-    if label_from_folder is None:
-        label_from_folder = _is_folder_layout(inputs)
-    if label_from_folder:
-        read_options = {"split": False, "label_from_folder": True, **read_options}
-    else:
-        read_options = {"label_field": label_field, **read_options}
-    articles, labels, errors = [], [], []
-    for item in iter_inputs(inputs, **read_options):
-        if isinstance(item, InputError):
-            errors.append(item)
-        else:
-            articles.append(item)
-            labels.append(item.label)
-    return articles, labels, errors
-
-
 def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | None = None, *,
-                cv: int = 5, default: bool = False, label_field: str = "label",
+                cv: int = 5, default: bool = False, pool: str | os.PathLike | None = None,
+                label_field: str = "label",
                 label_from_folder: bool | None = None, n_jobs: int | None = None,
                 read_options: dict | None = None, backend: str = "local",
                 scheduler: str | None = None, **params: Any) -> TrainResult:
@@ -108,7 +51,12 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     cv : int, default=5
         Folds of cross-validation whose metrics are recorded (0: none).
     default : bool, default=False
-        Rebuild the bundled default model from the bundled corpus instead.
+        Rebuild the default model by its recipe instead
+        (:func:`newsclass.default_model.train_default`): the bundled corpus plus the
+        real articles whose labels ship with newsclass, read from `pool`.
+    pool : str, path-like or None
+        With `default`: the pool of real articles; ``None`` looks for it
+        (:func:`newsclass.default_model.find_real_pool`).
     label_field, label_from_folder
         See :func:`read_labelled`.
     n_jobs : int or None
@@ -135,22 +83,11 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     ValueError
         If no usable training articles are found.
     """
-    from newsclass import default_model
-    from newsclass.model import NewsClassifier
     from newsclass.persistence import save_model
 
-    if backend not in ("local", "dask"):
-        raise ValueError(f"unknown backend {backend!r}; choose local or dask")
-    if scheduler is not None and backend != "dask":
-        raise ValueError("a scheduler address needs backend='dask' (--backend dask)")
+    check_backend(backend, scheduler)
     if default:
-        if backend == "dask":
-            from newsclass.dask import joblib_on_cluster
-
-            with joblib_on_cluster(scheduler, n_workers=n_jobs):
-                model = default_model.train_default(out=output, cv=cv)
-        else:
-            model = default_model.train_default(out=output, cv=cv)
+        model = _train_default(output, cv, pool, backend, scheduler, n_jobs)
         return TrainResult(model=model, metrics=model.metrics_,
                            output=None if output is None else os.fspath(output))
     articles, labels, errors = read_labelled(
@@ -159,18 +96,59 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     if not articles:
         raise ValueError("no usable training articles in the given data"
                          + describe_failures(errors))
-    if backend == "dask":
-        from newsclass.dask import fit_and_cross_validate
-
-        model, metrics = fit_and_cross_validate(articles, labels, cv, params,
-                                                n_jobs=n_jobs, scheduler=scheduler)
-    else:
-        model = NewsClassifier(**params).fit(articles, labels)
-        metrics = ({"cv": default_model.cross_validate(articles, labels, cv, params=params,
-                                                       n_jobs=n_jobs)} if cv else {})
+    model, metrics = fit_recipe(articles, labels, params, cv, backend=backend,
+                                n_jobs=n_jobs, scheduler=scheduler)
     model.metrics_ = metrics
     out = None
     if output is not None:
         save_model(model, output)
         out = os.fspath(output)
     return TrainResult(model=model, errors=errors, metrics=metrics, output=out)
+
+
+def _train_default(output: str | os.PathLike | None, cv: int, pool: Any, backend: str,
+                   scheduler: str | None, n_jobs: int | None) -> Any:
+    from newsclass.default_model import train_default
+
+    if backend != "dask":
+        return train_default(out=output, cv=cv, pool=pool)
+    from newsclass.dask import joblib_on_cluster
+
+    with joblib_on_cluster(scheduler, n_workers=n_jobs):
+        return train_default(out=output, cv=cv, pool=pool)
+
+
+def fit_recipe(articles: list, labels: list, params: dict, cv: int = 5, *,
+               backend: str = "local", n_jobs: int | None = None,
+               scheduler: str | None = None) -> tuple[Any, dict]:
+    """Fit a NewsClassifier with `params` and cross-validate the same recipe.
+
+    Parameters
+    ----------
+    articles, labels
+        Training data.
+    params : dict
+        NewsClassifier parameters.
+    cv : int, default=5
+        Folds of cross-validation; 0 skips it.
+    backend, n_jobs, scheduler
+        As in :func:`train_files`.
+
+    Returns
+    -------
+    model : NewsClassifier
+    metrics : dict
+        ``{"cv": ...}``, or ``{}`` when `cv` is 0.
+    """
+    check_backend(backend, scheduler)
+    if backend == "dask":
+        from newsclass.dask import fit_and_cross_validate
+
+        return fit_and_cross_validate(articles, labels, cv, params, n_jobs=n_jobs,
+                                      scheduler=scheduler)
+    from newsclass.metrics import cross_validate
+    from newsclass.model import NewsClassifier
+
+    model = NewsClassifier(**params).fit(articles, labels)
+    return model, ({"cv": cross_validate(articles, labels, params, cv, n_jobs=n_jobs)}
+                   if cv else {})
