@@ -313,7 +313,7 @@ def test_train_default_rebuilds_the_shipped_model(tmp_path, monkeypatch):
         pytest.skip("the pool of real articles the default model learned from is not here")
     monkeypatch.setenv("NEWSCLASS_REAL_POOL", str(pool.resolve()))
     run("train", "--default", "--cv", "0", cwd=tmp_path)
-    built = json.loads((tmp_path / "models" / "default_model.joblib.json").read_text())
+    built = json.loads((tmp_path / "models" / "default_model.npz.json").read_text())
     shipped = json.loads(Path(f"{default_model.default_model_path()}"
                               ".json").read_text())
     assert built["training"] == shipped["training"]

@@ -10,7 +10,7 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[1] / "seeds" / "corpus"
 LABELS = {"tech", "congress", "education", "charity", "other"}
-GENRES = {"消息", "简讯", "通讯", "评论", "专访", "会议报道", "图片新闻说明"}
+GENRES = {"消息", "简讯", "通讯", "评论", "专访", "会议报道", "图片新闻说明", "全文", "综述"}
 MINIMUM = {"tech": 150, "congress": 150, "education": 150, "charity": 150, "other": 300}
 
 
@@ -48,7 +48,9 @@ def test_subtopics_per_label(rows):
 
 def test_length_spread(rows):
     lengths = [len(r["text"]) for _, r in rows]
-    assert min(lengths) >= 120 and max(lengths) <= 1200
+    # Briefs may be a headline and one sentence (the short items of the hard cases).
+    assert min(n for n, (_, r) in zip(lengths, rows, strict=True) if r["genre"] != "简讯") >= 120
+    assert min(lengths) >= 20 and max(lengths) <= 1200
     short = sum(n < 300 for n in lengths) / len(lengths)
     assert 0.25 <= short <= 0.45
     assert sum(n >= 600 for n in lengths) / len(lengths) >= 0.05

@@ -31,6 +31,15 @@ def test_integer_and_bool_labels(kind):
     assert pred[0] == tech and type(pred[0].item()) is type(tech)
 
 
+def test_class_weight_by_label_name():
+    weighted = NewsClassifier(calibration_cv=3, class_weight={"tech": 5.0}).fit(TEXTS, LABELS)
+    plain = NewsClassifier(calibration_cv=3).fit(TEXTS, LABELS)
+    assert weighted.classes_.tolist() == plain.classes_.tolist() == sorted(set(LABELS))
+    assert not np.allclose(weighted.decision_function(TEXTS), plain.decision_function(TEXTS))
+    with pytest.raises(ValueError, match=r"class_weight names labels .*sports"):
+        NewsClassifier(calibration_cv=3, class_weight={"sports": 2.0}).fit(TEXTS, LABELS)
+
+
 def test_no_articles_give_empty_results(tiny_model):
     assert tiny_model.predict([]).shape == (0,)
     assert tiny_model.predict_proba([]).shape == (0, len(tiny_model.classes_))

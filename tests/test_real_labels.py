@@ -26,7 +26,7 @@ def test_labels_are_by_id_only_with_the_agreed_fields(rows):
     for r in rows:
         assert set(r) == {"id", "label", "confident", "note", "decided", "readings", "drawn"}
         assert r["label"] in LABELS and isinstance(r["confident"], bool)
-        assert r["drawn"] in {"candidate", "random", "rest-of-may"}
+        assert r["drawn"] in {"candidate", "random", "rest-of-may", "rest"}
         assert len(r["note"]) <= 300  # a note, never an article's text
     months = Counter(r["id"][:6] for r in rows)
     assert months["202005"] >= 600

@@ -20,7 +20,7 @@ _EXPORTS = {
     "NewsClassifier": "newsclass.model",
     "load_model": "newsclass.default_model",
     "save_model": "newsclass.persistence",
-    "ModelFileError": "newsclass.persistence",
+    "ModelFileError": "newsclass.portable",
     "LABELS": "newsclass.labels",
     "Article": "newsclass.articles",
     "Page": "newsclass.articles",
@@ -52,7 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsclass.labels import LABELS, label_name
     from newsclass.model import NewsClassifier
     from newsclass.normalization import normalize
-    from newsclass.persistence import ModelFileError, save_model
+    from newsclass.persistence import save_model
+    from newsclass.portable import ModelFileError
     from newsclass.segment import Segmenter
     from newsclass.training import train_files
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from newsclass.normalization import ends_sentence, join_broken_lines
+from newsclass.normalization import HAN, ends_sentence, join_broken_lines
 
 __all__ = ["Article", "Furniture", "Page", "split_articles", "split_page"]
 
@@ -93,17 +93,16 @@ class Page:
 
 # --- patterns ------------------------------------------------------------------------
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_NAME = f"[{_HAN}·•]{{2,4}}"
-_ROLE = (f"(?:[{_HAN}]{{0,10}}?(?:记者|通讯员|实习生|评论员|撰稿人?|摄影|编辑)"
+_NAME = f"[{HAN}·•]{{2,4}}"
+_ROLE = (f"(?:[{HAN}]{{0,10}}?(?:记者|通讯员|实习生|评论员|撰稿人?|摄影|编辑)"
          r"|文\s*[/／]\s*图|文\s*[/／]|图\s*[/／])")
 # One credit: a role followed by one or more names ("记者 李明 王芳", "■本报记者张三").
 _CREDIT_UNIT = (f"{_ROLE}(?:[\\s：:]+{_NAME}(?:[\\s、，,]+{_NAME})*"
-                f"|[{_HAN}·]{{2,3}}(?=\\s|$|摄|[）)]))")
+                f"|[{HAN}·]{{2,3}}(?=\\s|$|摄|[）)]))")
 _MARKS = "■□●◆▲◇★☆"
 _BYLINE_RE = re.compile(
     f"^[{_MARKS}]?\\s*[（(]?\\s*{_CREDIT_UNIT}(?:\\s+{_CREDIT_UNIT})*\\s*(?:报道)?\\s*[）)]?$"
-    f"|^[{_MARKS}]?\\s*[{_HAN}]{{0,8}}评论员$")
+    f"|^[{_MARKS}]?\\s*[{HAN}]{{0,8}}评论员$")
 _CREDIT_RE = re.compile(
     f"^[{_MARKS}]?\\s*[（(]?\\s*(?:{_CREDIT_UNIT}(?:\\s+{_CREDIT_UNIT})*|{_NAME}"
     f"(?:\\s+{_NAME})*)\\s*摄\\s*[）)]?$")
@@ -113,8 +112,8 @@ _INLINE_CREDIT_RE = re.compile(
     f"|{_NAME}(?:\\s+{_NAME})*)\\s*摄\\s*[）)]?)$")
 _PAREN = r"(?:\s*(?:（[^（）\n]{0,60}）|\([^()\n]{0,60}\)))"
 _LEAD_RE = re.compile(
-    f"^(?:本报|[{_HAN}A-Za-z]{{1,10}}?(?:报|网|台|社|端|新闻|融媒|时刻))讯{_PAREN}?"
-    f"|^(?:新华社|中新社|中新网|本报)[{_HAN}]{{0,10}}?\\d{{1,2}}月\\d{{1,2}}日电{_PAREN}?")
+    f"^(?:本报|[{HAN}A-Za-z]{{1,10}}?(?:报|网|台|社|端|新闻|融媒|时刻))讯{_PAREN}?"
+    f"|^(?:新华社|中新社|中新网|本报)[{HAN}]{{0,10}}?\\d{{1,2}}月\\d{{1,2}}日电{_PAREN}?")
 _OPEN_LEAD_RE = re.compile(r"^[^（(]{1,20}讯\s*(?:（[^）]*|\([^)]*)$")
 _FROM_RE = re.compile(r"^[（(]\s*上接\s*([^（）()\s]{1,12}?)\s*[）)]\s*")
 _TO_RE = re.compile(r"\s*[（(]\s*下转\s*([^（）()\s]{1,12}?)\s*[）)]\s*$")
@@ -126,9 +125,9 @@ _FURNITURE_RES = tuple(re.compile(p) for p in (
     r"^[A-Z]?\d{1,3}$",
     r"^(?:本版)?(?:责任编辑|责编|编辑|美编|美术编辑|校对|版式|组版|审读|值班编委|主编|视觉)"
     r"\s*[：:]",
-    f"^[{_HAN}]{{2,8}}(?:日报|晚报|时报|商报|都市报)$",
-    f"^[A-Z]?\\d{{1,2}}\\s*[{_HAN}·•]{{2,8}}$",
-    f"^[{_HAN}·•]{{2,8}}\\s+[A-Z]?\\d{{1,2}}$",
+    f"^[{HAN}]{{2,8}}(?:日报|晚报|时报|商报|都市报)$",
+    f"^[A-Z]?\\d{{1,2}}\\s*[{HAN}·•]{{2,8}}$",
+    f"^[{HAN}·•]{{2,8}}\\s+[A-Z]?\\d{{1,2}}$",
     r"^(?:国内统一连续出版物号|CN\s*\d{2}\s*-\s*\d{4})",
 ))
 _SECONDARY_RE = re.compile(
@@ -168,7 +167,7 @@ def _lines(page: str) -> list[_Line]:
     return lines
 
 
-_HALF_STOP_RE = re.compile(f"[{_HAN}]\\.[\"'”’）)]*$")
+_HALF_STOP_RE = re.compile(f"[{HAN}]\\.[\"'”’）)]*$")
 
 
 def _ends(text: str) -> bool:

@@ -158,7 +158,7 @@ def _check_options(o: dict) -> None:
         _check_int(name, o[name], least)
     check_backend(o["backend"], o["scheduler"])
     if o["threshold"] is not None:
-        from newsclass.model import check_threshold
+        from newsclass.portable import check_threshold
 
         check_threshold(o["threshold"])
     if o["scheduler"] is not None and o["jobs"] != 1:

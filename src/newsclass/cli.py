@@ -150,7 +150,7 @@ def _add_train(sub: Any) -> None:
                    "beside it)")
     p.add_argument("--default", action="store_true",
                    help="rebuild the default model from the bundled corpus (default -o: "
-                   "models/default_model.joblib, as in the project folder)")
+                   "models/default_model.npz, as in the project folder)")
     p.add_argument("--pool", help="with --default: the pool of real articles whose labels "
                    "ship with newsclass (default: $NEWSCLASS_REAL_POOL or "
                    "../shared/real/rmrb_2019_2020.jsonl.gz)")

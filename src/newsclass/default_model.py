@@ -1,10 +1,9 @@
-"""The default model: its recipe, its corpus, and how it is loaded or rebuilt.
+"""The default model: its recipe, its corpus, and how it is loaded.
 
-The default model is trained from the labelled corpus in ``seeds/corpus`` (bundled with
-the package) by :func:`train_default`, deterministically. It ships inside the package.
-When the installed scikit-learn differs in minor version from the one the shipped file
-was saved with, :func:`load_default_model` does not trust the pickle: it rebuilds the
-model from the bundled corpus once, into a user cache folder, and uses that.
+The default model is trained by :func:`train_default`, deterministically, from the
+labelled corpus in ``seeds/corpus`` (bundled with the package) and the real articles
+whose labels are in ``seeds/real``. It ships inside the package in the portable format
+(:mod:`newsclass.portable`), so loading it needs neither scikit-learn nor a pickle.
 """
 
 from __future__ import annotations
@@ -16,13 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from newsclass.persistence import ModelFileError, read_card, read_model, save_model, versions
+from newsclass.persistence import ModelFileError, read_model, save_model
 
-__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "as_model", "cache_dir",
-           "default_model_path", "find_real_pool", "load_default_model", "load_model",
-           "package_data", "read_corpus", "read_real", "train_default"]
+__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "as_model", "default_model_path",
+           "find_real_pool", "load_default_model", "load_model", "package_data",
+           "read_corpus", "read_real", "train_default"]
 
-MODEL_NAME = "default_model.joblib"
+MODEL_NAME = "default_model.npz"
 #: NewsClassifier parameters of the default model (its other parameters are the defaults).
 #: ``min_df=5`` drops rare n-grams: with real news in the training data, min_df=3 gave a
 #: 19 MB model for the same hold-out score (0.786; min_df=8: 0.764). ``C=8`` (less
@@ -246,56 +245,23 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
     return model
 
 
-def cache_dir() -> Path:
-    """Folder for default models rebuilt under another scikit-learn.
-
-    ``$NEWSCLASS_CACHE_DIR``, else ``$XDG_CACHE_HOME/newsclass``, else
-    ``~/.cache/newsclass``.
-    """
-    env = os.environ.get("NEWSCLASS_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsclass"
-
-
-def _same_minor(a: str, b: str) -> bool:
-    return a.split(".")[:2] == b.split(".")[:2]
-
-
-def load_default_model():
+def load_default_model() -> Any:
     """Load the default model bundled with newsclass.
-
-    If the bundled file was saved under another scikit-learn minor version than the one
-    installed, the model is rebuilt from the bundled corpus (once; about half a minute),
-    saved in :func:`cache_dir` and loaded from there, so that predictions never come
-    from a pickle that the installed scikit-learn may read wrongly.
 
     Returns
     -------
-    NewsClassifier
+    PortableClassifier
 
     Raises
     ------
     ModelFileError
-        If no default model is bundled, or the bundled file fails its checksum.
+        If no default model is bundled, or the bundled file fails its checks.
     """
     path = default_model_path()
     if not path.is_file():
         raise ModelFileError(f"no default model is bundled with this newsclass ({path} is "
-                             "missing); rebuild it with: python -m newsclass.train_default")
-    card = read_card(path)
-    saved = card.get("versions", {}).get("scikit-learn", "")
-    installed = versions()["scikit-learn"]
-    if _same_minor(saved, installed):
-        return read_model(path)
-    rebuilt = cache_dir() / f"default-{card['training']['sha256'][:12]}-sklearn{installed}.joblib"
-    if rebuilt.is_file():
-        return read_model(rebuilt)
-    print(f"newsclass: the bundled default model was saved with scikit-learn {saved}, but "
-          f"{installed} is installed; rebuilding it from the bundled corpus into {rebuilt} "
-          "(once)...", file=sys.stderr)
-    return train_default(out=rebuilt, cv=0)
+                             "missing); rebuild it with: newsclass train --default")
+    return read_model(path)
 
 
 def default_model_path() -> Path:
@@ -306,10 +272,11 @@ def default_model_path() -> Path:
 def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> Any:
     """Load a model file, or the default model bundled with newsclass.
 
-    The file's SHA-256 is checked against its model card before it is unpickled
-    (:func:`newsclass.persistence.read_model`).
+    A portable file (``*.npz``, as the default model) is checked against the card
+    inside it and never runs code; a joblib file's SHA-256 is checked against its card
+    before it is unpickled (:func:`newsclass.persistence.read_model`).
 
-    .. warning:: A model file is a pickle and runs code when loaded. Load only model
+    .. warning:: A joblib file is a pickle and runs code when loaded. Load only joblib
        files from a source you trust.
 
     Parameters
@@ -321,13 +288,13 @@ def load_model(path: str | os.PathLike | None = None, verify: bool = True) -> An
 
     Returns
     -------
-    NewsClassifier
+    NewsClassifier or PortableClassifier
 
     Raises
     ------
     ModelFileError
         If the file or its card is missing, the file does not match its card, or it
-        cannot be unpickled.
+        cannot be read.
     """
     if path is None:
         return load_default_model()

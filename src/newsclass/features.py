@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -11,38 +11,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from newsclass.documents import Document, as_documents
-from newsclass.normalization import normalize as normalize_text
+from newsclass.grams import prepare_documents, word_ngrams
 from newsclass.segment import Segmenter
 from newsclass.tfidf import CharNgramTfidf, TermTfidf
 
-__all__ = ["TextFeatures", "word_ngrams"]
-
-
-def _identity(text: str) -> str:
-    # Stands in for normalize() when normalisation is off (module level: picklable).
-    return text
-
-
-def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
-    """Word n-grams of a token list, joined by a space (``"人大 代表"``).
-
-    Parameters
-    ----------
-    tokens : sequence of str
-    ngram_range : (int, int)
-        Smallest and largest n.
-
-    Returns
-    -------
-    list of str
-    """
-    lo, hi = ngram_range
-    if hi <= 1:
-        return list(tokens)
-    out = list(tokens) if lo <= 1 else []
-    for n in range(max(lo, 2), hi + 1):
-        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
-    return out
+__all__ = ["TextFeatures"]
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -121,16 +94,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         list of (title words, all words, normalised text)
         """
         docs = X if _all_documents(X) else as_documents(X)
-        seg = self._segmenter()
-        norm = normalize_text if self.normalize else _identity
-        out = []
-        for doc in docs:
-            # Lower-cased once here, so that no block lower-cases term by term.
-            title, body = norm(doc.title).lower(), norm(doc.body).lower()
-            title_words = seg.cut(title) if title else []
-            words = title_words + seg.cut(body)
-            out.append((title_words, words, f"{title}\n{body}" if title else body))
-        return out
+        return prepare_documents(docs, self._segmenter(), self.normalize)
 
     def _char_block(self):
         lo, hi = self.char_ngram_range

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -17,12 +18,36 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from newsclass._version import __version__
 from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
-from newsclass.segment import Segmenter
+from newsclass.portable import (
+    check_threshold,
+    class_weights,
+    decide_labels,
+    explain_row,
+    jsonable,
+    top_labels,
+    write_portable,
+)
+from newsclass.segment import Segmenter, backend_version
 
-__all__ = ["NewsClassifier", "check_params", "check_threshold", "nb_term_weights",
-           "training_sha256"]
+__all__ = ["NewsClassifier", "check_params", "nb_term_weights", "training_sha256",
+           "versions"]
+
+
+def versions() -> dict[str, str]:
+    """Versions of newsclass, Python and the libraries a model depends on."""
+    import platform
+
+    import joblib
+    import scipy
+    import sklearn
+
+    return {"newsclass": __version__, "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__, "numpy": np.__version__,
+            "scipy": scipy.__version__, "jieba": backend_version("jieba"),
+            "rjieba": backend_version("rjieba"), "joblib": joblib.__version__}
 
 
 def nb_term_weights(features: sp.spmatrix, y: np.ndarray, strength: float) -> np.ndarray:
@@ -82,20 +107,6 @@ def training_sha256(docs: Iterable[Document], y: Iterable[Any]) -> str:
     return h.hexdigest()
 
 
-def check_threshold(threshold: Any) -> float:
-    """`threshold` as a float, if it is a probability from 0 to 1.
-
-    Raises
-    ------
-    ValueError
-        Naming the value, when it is not a number in [0, 1] (NaN included).
-    """
-    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))
-            or math.isnan(threshold) or not 0 <= threshold <= 1):
-        raise ValueError(f"threshold must be a probability from 0 to 1, got {threshold!r}")
-    return float(threshold)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
 
@@ -153,6 +164,17 @@ def check_params(params: dict[str, Any]) -> None:
         if not test(value):
             raise ValueError(f"NewsClassifier parameter {name} must be {expected}, "
                              f"got {value!r}")
+
+
+def _weights_by_position(class_weight: Any, classes: np.ndarray) -> Any:
+    """A class_weight dict keyed by label, re-keyed by the labels' positions."""
+    if not isinstance(class_weight, dict):
+        return class_weight
+    unknown = [k for k in class_weight if k not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(f"NewsClassifier parameter class_weight names labels the training "
+                         f"data do not have: {unknown}")
+    return {i: class_weight[c] for i, c in enumerate(classes.tolist()) if c in class_weight}
 
 
 def _labels_array(y: Iterable[Any]) -> np.ndarray:
@@ -318,12 +340,15 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         features = self._weigh(features)
         folds = StratifiedKFold(n_splits=min(self.calibration_cv, min(counts.values())),
                                 shuffle=True, random_state=self.random_state)
-        svm = LinearSVC(C=self.C, class_weight=self.class_weight,
+        # The SVM learns label positions (0, 1, ...), so that a class_weight dict keyed by
+        # label names means the same inside the calibration folds, which re-encode labels.
+        self.classes_, position = np.unique(y, return_inverse=True)
+        svm = LinearSVC(C=self.C, class_weight=_weights_by_position(self.class_weight,
+                                                                    self.classes_),
                         random_state=self.random_state)
         self.calibrated_ = CalibratedClassifierCV(svm, method=self.calibration, cv=folds,
                                                   ensemble=False)
-        self.calibrated_.fit(features, y)
-        self.classes_ = self.calibrated_.classes_
+        self.calibrated_.fit(features, position)
         self.class_prior_ = np.array([counts[c] for c in self.classes_], float) / len(y)
         self.threshold_ = float(self.threshold)
         self.fallback_label_ = self.fallback_label
@@ -411,13 +436,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "calibrated_")
         t = self.threshold_ if threshold is None else check_threshold(threshold)
-        proba = np.asarray(proba, dtype=float).reshape(-1, len(self.classes_))
-        best = proba.argmax(axis=1)
-        labels = self.classes_[best]
-        if t > 0 and self.fallback_label_ in set(self.classes_.tolist()):
-            labels = labels.astype(object)
-            labels[proba[np.arange(len(best)), best] < t] = self.fallback_label_
-        return labels
+        return decide_labels(proba, self.classes_, t, self.fallback_label_)
 
     def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
         """Predict one label per article.
@@ -481,23 +500,11 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         return self._explain_row(features, 0, label, top)
 
     def _explain_row(self, features, i: int, label: str, top: int) -> list[tuple[str, float]]:
-        classes = [str(c) for c in self.classes_]
-        if label not in classes:
-            raise ValueError(f"unknown label {label!r}; the model knows {classes}")
-        coef = self.linear_.coef_
-        if coef.shape[0] == 1:  # two labels: one weight vector for classes_[1]
-            weights = coef[0] if classes.index(label) == 1 else -coef[0]
-        else:
-            weights = coef[classes.index(label)]
+        weights = class_weights(self.linear_.coef_, self.classes_, label)
         lo, hi = features.indptr[i], features.indptr[i + 1]
         terms, term_of_feature = self._surface_terms()
-        contributions = features.data[lo:hi] * weights[features.indices[lo:hi]]
-        # Add up the word, character and title features of the same surface term.
-        ids, where = np.unique(term_of_feature[features.indices[lo:hi]], return_inverse=True)
-        totals = np.bincount(where, weights=contributions, minlength=len(ids))
-        nonzero = np.flatnonzero(totals)
-        order = nonzero[np.argsort(-np.abs(totals[nonzero]), kind="stable")[:top]]
-        return [(terms[ids[k]], float(totals[k])) for k in order.tolist()]
+        return explain_row(features.indices[lo:hi], features.data[lo:hi], weights,
+                           term_of_feature, terms, top)
 
     def predict_details(self, X: Iterable[Any], k: int = 3, terms: int = 0,
                         threshold: float | None = None) -> list[dict[str, Any]]:
@@ -520,21 +527,13 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             "terms": [(term, weight), ...]}`` per article; ``confidence`` is the
             probability of the best label.
         """
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
         features = self._features(X)
         proba = self._proba(features)
         labels = self.labels_from_proba(proba, threshold)
-        order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
-        out = []
-        for i, (row, idx) in enumerate(zip(proba, order, strict=True)):
-            out.append({
-                "label": str(labels[i]),
-                "confidence": float(row.max()),
-                "top": [(str(self.classes_[j]), float(row[j])) for j in idx],
-                "terms": self._explain_row(features, i, str(labels[i]), terms) if terms else [],
-            })
-        return out
+        return [{"label": str(labels[i]), "confidence": float(proba[i].max()), "top": top,
+                 "terms": self._explain_row(features, i, str(labels[i]), terms)
+                 if terms else []}
+                for i, top in enumerate(top_labels(proba, self.classes_, k))]
 
     def _surface_terms(self) -> tuple[list[str], np.ndarray]:
         """Distinct surface terms, and the term of each feature column (cached)."""
@@ -561,3 +560,97 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                 state["term_weights_"] = None
         state.setdefault("max_df", 1.0)
         super().__setstate__(state)
+
+    # -- description and export ---------------------------------------------------------
+    def describe(self) -> dict:
+        """The model card's description of this fitted model (JSON-serialisable).
+
+        Returns
+        -------
+        dict
+            ``versions``, ``labels``, ``training`` (articles, label counts, SHA-256 and,
+            when known, the sources), ``segmentation``, ``parameters``, ``n_features``
+            and ``metrics``.
+        """
+        check_is_fitted(self, "calibrated_")
+        seg = self.features_.segmenter_
+        return {
+            "versions": versions(),
+            "labels": [str(c) for c in self.classes_],
+            "training": {"articles": self.n_train_, "label_counts": self.label_counts_,
+                         "sha256": self.training_sha256_,
+                         **({"sources": self.training_data_}
+                            if getattr(self, "training_data_", None) else {})},
+            "segmentation": {**seg.describe(), "normalize": bool(self.normalize)},
+            "parameters": {k: jsonable(v) for k, v in self.get_params(deep=False).items()
+                           if k != "segmenter"},
+            "n_features": int(self.n_features_),
+            "metrics": jsonable(getattr(self, "metrics_", {})),
+        }
+
+    def export(self, path: str | os.PathLike) -> dict:
+        """Write the model in the portable format: arrays and JSON, no pickle.
+
+        :func:`newsclass.load_model` reads the file back into a
+        :class:`~newsclass.portable.PortableClassifier`, which predicts like this
+        estimator without scikit-learn (see :mod:`newsclass.portable` for what the
+        format guarantees). A JSON copy of the card goes beside it (``<path>.json``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write, conventionally ``*.npz``.
+
+        Returns
+        -------
+        dict
+            The model card as written.
+        """
+        check_is_fitted(self, "calibrated_")
+        f = self.features_
+        arrays: dict[str, Any] = {"user_words": list(f.segmenter_.user_words),
+                                  "stopwords": sorted(f.segmenter_.stopwords)}
+        blocks = []
+        for kind, vec, weight, rng in (
+                ("word", f.word_vectorizer_, 1.0, f.word_ngram_range),
+                ("char", f.char_vectorizer_, f.char_weight, f.char_ngram_range),
+                ("title", f.title_vectorizer_, f.title_weight, f.word_ngram_range)):
+            if vec is None:
+                continue
+            if kind == "char":
+                if not hasattr(vec, "keys_"):
+                    raise ValueError("character n-grams longer than 3 cannot be exported; "
+                                     "use char_ngram_range within (1, 3)")
+                arrays["char_keys"] = vec.keys_
+            else:
+                arrays[f"{kind}_terms"] = [str(t) for t in vec.get_feature_names_out()]
+            arrays[f"{kind}_idf"] = np.asarray(vec.idf_, dtype=np.float32)
+            blocks.append({"kind": kind, "weight": float(weight),
+                           "ngram_range": list(rng), "sublinear_tf": bool(f.sublinear_tf)})
+        if self.term_weights_ is not None:
+            arrays["term_weights"] = np.asarray(self.term_weights_, dtype=np.float32)
+        # float32 halves the file; predictions move by about 1e-7 (measured).
+        arrays["coef"] = np.asarray(self.linear_.coef_, dtype=np.float32)
+        arrays["intercept"] = np.asarray(self.linear_.intercept_, dtype=np.float64)
+        arrays.update(self._calibration_arrays())
+        model = {"classes": self.classes_.tolist(), "threshold": self.threshold_,
+                 "fallback_label": jsonable(self.fallback_label_),
+                 "normalize": bool(self.normalize), "calibration": self.calibration,
+                 "segmenter": {"backend": f.segmenter_.backend, "hmm": f.segmenter_.hmm},
+                 "blocks": blocks}
+        import datetime
+
+        created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        return write_portable(path, arrays, {"created": created, **self.describe(),
+                                             "model": model})
+
+    def _calibration_arrays(self) -> dict[str, np.ndarray]:
+        calibrators = self.calibrated_.calibrated_classifiers_[0].calibrators
+        if self.calibration == "sigmoid":
+            return {"sigmoid_a": np.array([c.a_ for c in calibrators], dtype=np.float64),
+                    "sigmoid_b": np.array([c.b_ for c in calibrators], dtype=np.float64)}
+        out = {}
+        for i, c in enumerate(calibrators):
+            out[f"isotonic_x_{i}"] = np.asarray(c.X_thresholds_, dtype=np.float64)
+            out[f"isotonic_y_{i}"] = np.asarray(c.y_thresholds_, dtype=np.float64)
+        return out

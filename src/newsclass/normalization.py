@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["ends_sentence", "join_broken_lines", "normalize"]
+__all__ = ["HAN", "ends_sentence", "join_broken_lines", "normalize"]
 
 # Full-width punctuation that Chinese text is written with. NFKC would turn these into
 # ASCII look-alikes; they are kept as they are so that the text still reads as Chinese.
@@ -32,13 +32,15 @@ _SPACE_RE = re.compile(r"[^\S\n]+")
 _LINE_EDGE_RE = re.compile(r" ?\n ?")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+#: Han characters, as a regular-expression class body: the CJK unified ideographs with
+#: extension A, the compatibility ideographs and the supplementary planes' extensions.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # CJK punctuation that never ends a sentence, plus brackets and quotes.
 _CJK_INNER = "，、“”‘’《》〈〉「」『』【】（）〔〕—·"
 _FINAL = "。！？!?…；;：:"
 # A single line break between two CJK characters, with no sentence-final mark before it.
 _BROKEN_LINE_RE = re.compile(
-    f"(?<=[{_HAN}{_CJK_INNER}])(?<![{_FINAL}][”’」』）)])\n(?=[{_HAN}{_CJK_INNER}])")
+    f"(?<=[{HAN}{_CJK_INNER}])(?<![{_FINAL}][”’」』）)])\n(?=[{HAN}{_CJK_INNER}])")
 
 
 def join_broken_lines(text: str) -> str:

@@ -1,9 +1,13 @@
-"""Saving and loading models, with a JSON model card beside each model file.
+"""Saving and loading model files, in either of the two formats, each with a JSON card.
 
-A model file is a joblib pickle: loading it runs code, so load only model files from a
-source you trust. :func:`read_model` checks the file against the SHA-256 in its model
-card before unpickling, which catches changed and truncated files, but a card can be
-forged as easily as a model: the check is for integrity, not for trust.
+- **Portable** (``*.npz``, :mod:`newsclass.portable`): arrays and JSON, read into a
+  :class:`~newsclass.portable.PortableClassifier` without scikit-learn; loading never
+  runs code from the file. The bundled default model ships in this format.
+- **joblib** (any other name): the whole :class:`~newsclass.model.NewsClassifier`, to
+  refit or inspect it in scikit-learn. A pickle runs code when loaded, so load only
+  joblib files from a source you trust: :func:`read_model` checks the file against the
+  SHA-256 in its card before unpickling, which catches changed and truncated files, but
+  a card can be forged as easily as a model: the check is for integrity, not for trust.
 """
 
 from __future__ import annotations
@@ -11,21 +15,21 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import platform
 import warnings
 from pathlib import Path
 from typing import Any
 
-from newsclass._version import __version__
 from newsclass.digest import file_sha256
-from newsclass.segment import backend_version, jieba_dictionary_path
+from newsclass.portable import ModelFileError, load_portable
+from newsclass.segment import jieba_dictionary_path
 
-__all__ = ["ModelFileError", "card_path", "check_compatibility", "file_sha256", "read_card",
-           "read_model", "save_model", "versions"]
+__all__ = ["ModelFileError", "card_path", "check_compatibility", "is_portable", "read_card",
+           "read_model", "save_model"]
 
 
-class ModelFileError(ValueError):
-    """A model file or its model card is missing, changed, truncated or unreadable."""
+def is_portable(path: str | os.PathLike) -> bool:
+    """Whether `path` names a portable model file (by its ``.npz`` suffix)."""
+    return os.fspath(path).endswith(".npz")
 
 
 def card_path(path: str | os.PathLike) -> Path:
@@ -33,28 +37,18 @@ def card_path(path: str | os.PathLike) -> Path:
     return Path(f"{os.fspath(path)}.json")
 
 
-def versions() -> dict[str, str]:
-    """Versions of newsclass, Python and the libraries a model depends on."""
-    import joblib
-    import numpy
-    import scipy
-    import sklearn
-
-    return {"newsclass": __version__, "python": platform.python_version(),
-            "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "jieba": backend_version("jieba"),
-            "rjieba": backend_version("rjieba"), "joblib": joblib.__version__}
-
-
 def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None) -> dict:
-    """Write a fitted :class:`NewsClassifier` to `path` and its card to ``<path>.json``.
+    """Write a fitted :class:`NewsClassifier` to `path` and its card to ``<path>.json``:
+    in the portable format when `path` ends in ``.npz`` (:meth:`NewsClassifier.export`),
+    else as a joblib pickle.
 
     Parameters
     ----------
     model : NewsClassifier
         A fitted model.
     path : str or path-like
-        Model file to write (conventionally ``*.joblib``). Its folder is created.
+        Model file to write (``*.npz``: portable; ``*.joblib``: the whole estimator).
+        Its folder is created.
     metrics : dict or None
         Evaluation results to record; they are also stored in ``model.metrics_``.
 
@@ -69,44 +63,20 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
     check_is_fitted(model, "calibrated_")
     if metrics is not None:
         model.metrics_ = dict(metrics)
+    if is_portable(path):
+        return model.export(path)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     joblib.dump(model, tmp, compress=3)
     os.replace(tmp, path)
-    seg = model.features_.segmenter_
-    card = {
-        "format": "newsclass-model/1",
-        "model_file": path.name,
-        "model_sha256": file_sha256(path),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": versions(),
-        "labels": [str(c) for c in model.classes_],
-        "training": {"articles": model.n_train_, "label_counts": model.label_counts_,
-                     "sha256": model.training_sha256_,
-                     **({"sources": model.training_data_}
-                        if getattr(model, "training_data_", None) else {})},
-        "segmentation": {**seg.describe(), "normalize": bool(model.normalize)},
-        "parameters": {k: _jsonable(v) for k, v in model.get_params(deep=False).items()
-                       if k != "segmenter"},
-        "n_features": int(model.n_features_),
-        "metrics": _jsonable(getattr(model, "metrics_", {})),
-    }
+    card = {"format": "newsclass-model/1", "model_file": path.name,
+            "model_sha256": file_sha256(path),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            **model.describe()}
     card_path(path).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
                                encoding="utf-8")
     return card
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
 
 
 def read_card(path: str | os.PathLike) -> dict:
@@ -134,11 +104,13 @@ def _minor(version: str) -> tuple[str, ...]:
 def read_model(path: str | os.PathLike, verify: bool = True) -> Any:
     """Load a model file saved by :func:`save_model`.
 
-    The file's SHA-256 is checked against its model card before it is unpickled, and a
-    warning is given when the model was saved under another scikit-learn minor version
-    or another jieba dictionary.
+    A portable file (``*.npz``) is read by :func:`newsclass.portable.load_portable`,
+    which checks it against the card inside it. A joblib file's SHA-256 is checked
+    against its model card before it is unpickled, and a warning is given when the
+    model was saved under another scikit-learn minor version or another jieba
+    dictionary.
 
-    .. warning:: A model file is a pickle and runs code when loaded. Load only model
+    .. warning:: A joblib file is a pickle and runs code when loaded. Load only joblib
        files from a source you trust.
 
     Parameters
@@ -150,14 +122,16 @@ def read_model(path: str | os.PathLike, verify: bool = True) -> Any:
 
     Returns
     -------
-    NewsClassifier
+    NewsClassifier or PortableClassifier
 
     Raises
     ------
     ModelFileError
         If the file or its card is missing, the file does not match the card's
-        SHA-256 (changed or truncated), or it cannot be unpickled.
+        SHA-256 (changed or truncated), or it cannot be read.
     """
+    if is_portable(path):
+        return load_portable(path)
     import joblib
 
     path = Path(path)
@@ -194,6 +168,8 @@ def check_compatibility(card: dict, path: str | os.PathLike) -> list[str]:
     list of str
         The problems found (also issued as ``UserWarning``).
     """
+    from newsclass.model import versions
+
     problems = []
     saved = card.get("versions", {}).get("scikit-learn", "")
     now = versions()["scikit-learn"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from newsclass.digest import file_sha256
 
 __all__ = ["BACKENDS", "Segmenter", "SegmenterBackendError", "backend_version",
-           "jieba_dictionary_path", "read_word_list"]
+           "import_backend", "jieba_dictionary_path", "read_word_list"]
 
 #: Segmentation backends: jieba itself, and rjieba (jieba-rs, the same algorithm and
 #: dictionary in Rust, about 13 times faster here; see benchmarks/segment_speed.py).
@@ -182,7 +182,7 @@ class Segmenter:
         state.setdefault("backend", "jieba")
         state.setdefault("_cut", None)
         self.__dict__.update(state)
-        _import_backend(self.backend)  # a model that needs a missing backend fails here
+        import_backend(self.backend)  # a model that needs a missing backend fails here
 
     @property
     def tokenizer(self):
@@ -199,7 +199,7 @@ class Segmenter:
         return self._tokenizer
 
     def _build_tokenizer(self):
-        module = _import_backend(self.backend)
+        module = import_backend(self.backend)
         if self.backend == "rjieba":
             tok = module.Jieba()
         else:
@@ -269,7 +269,9 @@ class Segmenter:
         }
 
 
-def _import_backend(name: str):
+def import_backend(name: str):
+    """The segmentation library `name`; :class:`SegmenterBackendError` naming the missing
+    package when it is not installed."""
     from importlib import import_module
 
     try:

@@ -5,14 +5,12 @@ sublinear TF, L2-normalised rows; tests check the values against it), but count 
 NumPy over a whole batch instead of one Python dictionary lookup per term, which made
 feature extraction, not segmentation, the slowest step of labelling.
 
-Character n-grams (n ≤ 3) are packed into one 64-bit integer each — 21 bits per code
-point — so a batch's n-grams are counted with vectorised array operations and looked up
-in an open-addressing hash table built with NumPy.
+Character n-grams (n ≤ 3) are packed into one 64-bit integer each and looked up in a
+vectorised hash table (:mod:`newsclass.grams`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,59 +18,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from newsclass.grams import KeyTable, char_ngram_keys, key_to_text
+
 __all__ = ["CharNgramTfidf", "TermTfidf"]
-
-_BITS = 21  # every code point is below 0x110000 < 2**21
-_MAX_N = 3  # three 21-bit code points fill 63 bits
-_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's character analyzer folds them
-
-
-_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
-
-
-class _KeyTable:
-    """Vectorised hash table from packed n-grams to their column (linear probing)."""
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self.keys = keys
-        self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load <= 1/4
-        size = 1 << self.bits
-        self.mask = size - 1
-        self.slots = np.full(size, -1, dtype=np.int64)
-        home = self._home(keys)
-        waiting = np.arange(len(keys))
-        self.probes = 0
-        while waiting.size:
-            slot = (home[waiting] + self.probes) & self.mask
-            free = self.slots[slot] < 0
-            taken, first = np.unique(slot[free], return_index=True)
-            self.slots[taken] = waiting[free][first]
-            placed = np.zeros(len(waiting), dtype=bool)
-            placed[np.flatnonzero(free)[first]] = True
-            waiting = waiting[~placed]
-            self.probes += 1
-
-    def _home(self, keys: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            mixed = keys.astype(np.uint64) * _HASH_MULTIPLIER
-        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
-
-    def lookup(self, queries: np.ndarray) -> np.ndarray:
-        """Column of each query, or -1 when it is not in the vocabulary."""
-        found = np.full(len(queries), -1, dtype=np.int64)
-        home = self._home(queries)
-        active = np.arange(len(queries))
-        for probe in range(self.probes):
-            column = self.slots[(home[active] + probe) & self.mask]
-            occupied = column >= 0
-            hit = occupied.copy()
-            hit[occupied] = self.keys[column[occupied]] == queries[active[occupied]]
-            found[active[hit]] = column[hit]
-            active = active[occupied & ~hit]
-            if not active.size:
-                break
-        return found
-
 
 def _df_limits(min_df: int | float, max_df: int | float, n_docs: int) -> tuple[float, float]:
     lo = min_df if isinstance(min_df, (int, np.integer)) else min_df * n_docs
@@ -136,26 +84,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
 
     def _grams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Packed n-grams of every text and the index of the text each comes from."""
-        lo, hi = self.ngram_range
-        if not 1 <= lo <= hi <= _MAX_N:
-            raise ValueError(f"ngram_range must lie within (1, {_MAX_N}), got {self.ngram_range}")
-        texts = [_WHITE_SPACES.sub(" ", t.lower()) for t in texts]
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        joined = "".join(texts).encode("utf-32-le", "surrogatepass")
-        codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        # Characters left in the same text from each position on.
-        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(codes), dtype=np.int64)
-        keys, docs = [], []
-        packed = codes.copy()
-        for n in range(1, hi + 1):
-            if n > 1:
-                packed = (packed[:-1] << _BITS) | codes[n - 1:]
-            if n >= lo:
-                fits = left[:len(packed)] >= n
-                keys.append(packed[fits])
-                docs.append(doc[:len(packed)][fits])
-        return np.concatenate(keys), np.concatenate(docs)
+        return char_ngram_keys(texts, self.ngram_range)
 
     def fit(self, texts: Sequence[str], y: object = None) -> CharNgramTfidf:
         """Learn the n-gram vocabulary and IDF weights from `texts`."""
@@ -181,7 +110,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         keys, docs = self._grams(texts)
         table = getattr(self, "_table", None)
         if table is None:
-            table = self._table = _KeyTable(self.keys_)
+            table = self._table = KeyTable(self.keys_)
         columns = table.lookup(keys)
         known = columns >= 0
         return _weigh(docs[known], columns[known], len(texts), self.idf_, self.sublinear_tf)
@@ -194,14 +123,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The n-grams as strings, in column order."""
         check_is_fitted(self, "keys_")
-        names = []
-        mask = (1 << _BITS) - 1
-        for key in self.keys_.tolist():
-            chars = []
-            while key:
-                chars.append(chr((key & mask) - 1))
-                key >>= _BITS
-            names.append("".join(reversed(chars)))
+        names = [key_to_text(key) for key in self.keys_.tolist()]
         return np.asarray(names, dtype=object)
 
 

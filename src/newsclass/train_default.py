@@ -4,7 +4,7 @@ The same as ``newsclass train --default [OPTIONS]`` (options ``-o/--out``, ``--c
 ``--pool``, ``--backend``): run from the project folder, it trains from the bundled corpus
 and the real articles labelled in ``seeds/real`` (their texts read from
 ``../shared/real``, or ``--pool``), records the corpus cross-validation and the May 2020
-hold-out in the model card, and writes ``models/default_model.joblib`` (and ``.json``),
+hold-out in the model card, and writes ``models/default_model.npz`` (and ``.json``),
 which the package ships.
 """
 

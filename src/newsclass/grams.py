@@ -1,0 +1,176 @@
+"""N-grams as integers, and a vectorised lookup table: the arithmetic that turns text into
+feature columns, shared by the estimator (:mod:`newsclass.tfidf`) and the portable
+predictor (:mod:`newsclass.portable`). NumPy only.
+
+Character n-grams (n ≤ 3) are packed into one 64-bit integer each — 21 bits per code
+point, plus one so that no code point packs to 0 — so a batch's n-grams are found with
+vectorised array operations and looked up in an open-addressing hash table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from newsclass.documents import Document
+from newsclass.normalization import normalize as normalize_text
+from newsclass.segment import Segmenter
+
+__all__ = ["BITS", "MAX_N", "KeyTable", "char_ngram_keys", "key_to_text",
+           "prepare_documents", "word_ngrams"]
+
+BITS = 21  # every code point is below 0x110000 < 2**21
+MAX_N = 3  # three 21-bit code points fill 63 bits
+_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's character analyzer folds them
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
+                      normalize: bool = True) -> list[tuple[list[str], list[str], str]]:
+    """Normalise and segment articles once, for every feature block.
+
+    Parameters
+    ----------
+    docs : sequence of Document
+    segmenter : Segmenter
+    normalize : bool, default=True
+        Pass titles and bodies through :func:`newsclass.normalize` first.
+
+    Returns
+    -------
+    list of (title words, all words, normalised text)
+        Text is lower-cased once here, so that no block lower-cases term by term; the
+        words of the title come first among all words, and the text is the title and
+        the body joined by a line break.
+    """
+    norm = normalize_text if normalize else _identity
+    out = []
+    for doc in docs:
+        title, body = norm(doc.title).lower(), norm(doc.body).lower()
+        title_words = segmenter.cut(title) if title else []
+        words = title_words + segmenter.cut(body)
+        out.append((title_words, words, f"{title}\n{body}" if title else body))
+    return out
+
+
+def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams of a token list, joined by a space (``"人大 代表"``).
+
+    Parameters
+    ----------
+    tokens : sequence of str
+    ngram_range : (int, int)
+        Smallest and largest n.
+
+    Returns
+    -------
+    list of str
+    """
+    lo, hi = ngram_range
+    if hi <= 1:
+        return list(tokens)
+    out = list(tokens) if lo <= 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def char_ngram_keys(texts: Sequence[str], ngram_range: tuple[int, int]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Packed character n-grams of every text, and the index of the text each comes from.
+
+    Text is lower-cased and runs of white space fold to one space first, as
+    scikit-learn's ``analyzer="char"`` does.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    ngram_range : (int, int)
+        Smallest and largest n, within (1, 3).
+
+    Returns
+    -------
+    keys, docs : ndarray of int64
+    """
+    lo, hi = ngram_range
+    if not 1 <= lo <= hi <= MAX_N:
+        raise ValueError(f"ngram_range must lie within (1, {MAX_N}), got {ngram_range}")
+    texts = [_WHITE_SPACES.sub(" ", t.lower()) for t in texts]
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    # Characters left in the same text from each position on.
+    left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(codes), dtype=np.int64)
+    keys, docs = [], []
+    packed = codes.copy()
+    for n in range(1, hi + 1):
+        if n > 1:
+            packed = (packed[:-1] << BITS) | codes[n - 1:]
+        if n >= lo:
+            fits = left[:len(packed)] >= n
+            keys.append(packed[fits])
+            docs.append(doc[:len(packed)][fits])
+    return np.concatenate(keys), np.concatenate(docs)
+
+
+def key_to_text(key: int) -> str:
+    """The n-gram a packed key stands for."""
+    mask = (1 << BITS) - 1
+    chars = []
+    while key:
+        chars.append(chr((key & mask) - 1))
+        key >>= BITS
+    return "".join(reversed(chars))
+
+
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+
+class KeyTable:
+    """Vectorised hash table from packed n-grams to their column (linear probing)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load <= 1/4
+        size = 1 << self.bits
+        self.mask = size - 1
+        self.slots = np.full(size, -1, dtype=np.int64)
+        home = self._home(keys)
+        waiting = np.arange(len(keys))
+        self.probes = 0
+        while waiting.size:
+            slot = (home[waiting] + self.probes) & self.mask
+            free = self.slots[slot] < 0
+            taken, first = np.unique(slot[free], return_index=True)
+            self.slots[taken] = waiting[free][first]
+            placed = np.zeros(len(waiting), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            waiting = waiting[~placed]
+            self.probes += 1
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            mixed = keys.astype(np.uint64) * _HASH_MULTIPLIER
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, queries: np.ndarray) -> np.ndarray:
+        """Column of each query, or -1 when it is not in the vocabulary."""
+        found = np.full(len(queries), -1, dtype=np.int64)
+        home = self._home(queries)
+        active = np.arange(len(queries))
+        for probe in range(self.probes):
+            column = self.slots[(home[active] + probe) & self.mask]
+            occupied = column >= 0
+            hit = occupied.copy()
+            hit[occupied] = self.keys[column[occupied]] == queries[active[occupied]]
+            found[active[hit]] = column[hit]
+            active = active[occupied & ~hit]
+            if not active.size:
+                break
+        return found

@@ -1,0 +1,617 @@
+"""The portable model format, and the small predictor that runs it.
+
+A trained :class:`~newsclass.model.NewsClassifier` is, at prediction time, only
+arithmetic: a normaliser, a segmenter configuration and its word lists, vocabularies
+with IDF and term weights, a coefficient matrix, intercepts and calibration parameters.
+:meth:`NewsClassifier.export` stores exactly that in one ``.npz`` file (NumPy arrays
+written with ``allow_pickle=False``, plus one JSON document, the model card, as bytes);
+:func:`load_portable` reads it into a :class:`PortableClassifier`, which imports neither
+scikit-learn nor SciPy and never unpickles anything.
+
+What loading guarantees: the file is a zip of ``.npy`` arrays of plain numbers or bytes
+— no object arrays, so no code runs while reading it; its size, each member's size and
+compression ratio are bounded before anything is decompressed (no zip bombs); every
+array must match the SHA-256, shape and type the card inside records, and the arrays
+must fit together. What it does not guarantee: that the numbers are a good model. The
+card's hashes catch a changed or truncated file, not a forged one: whoever can write the
+file can write a card that matches it. Such a file can make the predictor give wrong
+labels, but it cannot make it run code.
+
+The predictor's arithmetic (:func:`decide_labels`, :func:`top_labels`,
+:func:`explain_row`) is shared with the estimator, so that both give the same labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import threading
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsclass.documents import as_documents
+from newsclass.grams import KeyTable, char_ngram_keys, key_to_text, prepare_documents, word_ngrams
+from newsclass.segment import Segmenter, SegmenterBackendError, import_backend
+
+__all__ = [
+    "FORMAT",
+    "MAX_FILE_BYTES",
+    "ModelFileError",
+    "PortableClassifier",
+    "check_threshold",
+    "class_weights",
+    "decide_labels",
+    "explain_row",
+    "jsonable",
+    "load_portable",
+    "top_labels",
+    "write_portable",
+]
+
+#: Identifies the layout of the arrays and of the card inside the file.
+FORMAT = "newsclass-portable/1"
+#: Largest model file read, and largest total of its members once decompressed.
+MAX_FILE_BYTES = 512 << 20
+MAX_UNPACKED_BYTES = 2 << 30
+#: Largest ratio of a member's decompressed to compressed size (zip bombs reach 1,000s).
+MAX_RATIO = 200
+_CARD = "card"
+_SEPARATOR = "\x00"  # between vocabulary terms; normalised text never holds it
+
+
+class ModelFileError(ValueError):
+    """A model file or its model card is missing, changed, truncated, unsafe or
+    unreadable."""
+
+
+# -- arithmetic shared with the estimator -----------------------------------------------
+def check_threshold(threshold: Any) -> float:
+    """`threshold` as a float, if it is a probability from 0 to 1.
+
+    Raises
+    ------
+    ValueError
+        Naming the value, when it is not a number in [0, 1] (NaN included).
+    """
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))
+            or math.isnan(threshold) or not 0 <= threshold <= 1):
+        raise ValueError(f"threshold must be a probability from 0 to 1, got {threshold!r}")
+    return float(threshold)
+
+
+def decide_labels(proba: Any, classes: np.ndarray, threshold: float,
+                  fallback: Any) -> np.ndarray:
+    """The most probable label of each row, or `fallback` (when it is one of `classes`)
+    where the best probability is below `threshold`."""
+    proba = np.asarray(proba, dtype=float).reshape(-1, len(classes))
+    best = proba.argmax(axis=1)
+    labels = classes[best]
+    if threshold > 0 and fallback in set(classes.tolist()):
+        labels = labels.astype(object)
+        labels[proba[np.arange(len(best)), best] < threshold] = fallback
+    return labels
+
+
+def top_labels(proba: np.ndarray, classes: np.ndarray, k: int) -> list[list[tuple]]:
+    """The `k` most probable labels of each row, as ``(label, probability)`` pairs."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    return [[(str(classes[j]), float(row[j])) for j in idx]
+            for row, idx in zip(proba, order, strict=True)]
+
+
+def explain_row(columns: np.ndarray, values: np.ndarray, weights: np.ndarray,
+                term_of_feature: np.ndarray, terms: Sequence[str],
+                top: int) -> list[tuple[str, float]]:
+    """Each surface term's contribution (value times weight, summed over the word,
+    character and title features of the same term), largest magnitude first."""
+    contributions = values * weights[columns]
+    ids, where = np.unique(term_of_feature[columns], return_inverse=True)
+    totals = np.bincount(where, weights=contributions, minlength=len(ids))
+    nonzero = np.flatnonzero(totals)
+    order = nonzero[np.argsort(-np.abs(totals[nonzero]), kind="stable")[:top]]
+    return [(terms[ids[k]], float(totals[k])) for k in order.tolist()]
+
+
+def class_weights(coef: np.ndarray, classes: Sequence, label: Any) -> np.ndarray:
+    """The weight vector that pushes towards `label` (two labels share one vector)."""
+    names = [str(c) for c in classes]
+    if str(label) not in names:
+        raise ValueError(f"unknown label {label!r}; the model knows {names}")
+    index = names.index(str(label))
+    if coef.shape[0] == 1:  # two labels: one weight vector for classes[1]
+        return coef[0] if index == 1 else -coef[0]
+    return coef[index]
+
+
+# -- writing ------------------------------------------------------------------------------
+def jsonable(value: Any) -> Any:
+    """`value` with NumPy numbers and arrays as plain JSON values (``repr`` for others)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def _digest(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _text_array(terms: Iterable[str]) -> np.ndarray:
+    return np.frombuffer(_SEPARATOR.join(terms).encode("utf-8"), dtype=np.uint8)
+
+
+def write_portable(path: str | os.PathLike, arrays: dict[str, np.ndarray],
+                   card: dict) -> dict:
+    """Write `arrays` and the model `card` as one portable model file.
+
+    The card gains ``arrays``: the SHA-256, shape and type of every array, which
+    :func:`load_portable` checks. Arrays of text are passed as ``list`` of ``str`` and
+    stored as UTF-8 bytes. A JSON copy of the card is written beside the file
+    (``<path>.json``), for ``newsclass info``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (conventionally ``*.npz``).
+    arrays : dict
+        Name → ndarray of numbers, or list of str.
+    card : dict
+        JSON-serialisable description of the model.
+
+    Returns
+    -------
+    dict
+        The card as written (with ``format``, ``arrays`` and ``model_sha256``).
+    """
+    packed = {name: _text_array(a) if isinstance(a, list) else np.ascontiguousarray(a)
+              for name, a in arrays.items()}
+    for name, a in packed.items():
+        if a.dtype.hasobject:
+            raise TypeError(f"array {name!r} holds Python objects; only numbers are stored")
+    card = {**card, "format": FORMAT,
+            "text_arrays": sorted(n for n, a in arrays.items() if isinstance(a, list)),
+            "arrays": {n: {"sha256": _digest(a), "shape": list(a.shape), "dtype": a.dtype.str}
+                       for n, a in sorted(packed.items())}}
+    packed[_CARD] = np.frombuffer(json.dumps(card, ensure_ascii=False).encode("utf-8"),
+                                  dtype=np.uint8)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for name, array in packed.items():
+            _write_member(zf, name, array)
+    os.replace(tmp, path)
+    from newsclass.digest import file_sha256
+
+    outside = {**card, "model_file": path.name, "model_sha256": file_sha256(path)}
+    Path(f"{os.fspath(path)}.json").write_text(
+        json.dumps({k: v for k, v in outside.items() if k != "arrays"}, ensure_ascii=False,
+                   indent=2) + "\n", encoding="utf-8")
+    return outside
+
+
+def _write_member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
+    """One ``.npy`` member, deflated when that saves at least 30% (the coefficients
+    hardly compress, and storing them as they are makes loading faster)."""
+    import zlib
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    data = buffer.getvalue()
+    smaller = len(zlib.compress(data, 6)) < 0.7 * len(data)
+    zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(2000, 1, 1, 0, 0, 0)), data,
+                compress_type=zipfile.ZIP_DEFLATED if smaller else zipfile.ZIP_STORED,
+                compresslevel=6)
+
+
+# -- reading ------------------------------------------------------------------------------
+def _open(path: Path) -> zipfile.ZipFile:
+    """The portable file as a zip, after the checks on sizes and compression ratios."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {path} not found") from None
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"model file {path} is {size} bytes, over the limit of "
+                             f"{MAX_FILE_BYTES}; refusing to read it")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelFileError(f"model file {path} is not a complete portable model "
+                             f"(truncated or not a zip of arrays): {exc}") from None
+    infos = zf.infolist()
+    total = sum(i.file_size for i in infos)
+    problem = None
+    if total > MAX_UNPACKED_BYTES:
+        problem = f"would unpack to {total} bytes, over the limit of {MAX_UNPACKED_BYTES}"
+    for info in infos:
+        if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
+            problem = (f"member {info.filename} would grow "
+                       f"{info.file_size // max(info.compress_size, 1)} times when "
+                       "unpacked (a zip bomb?)")
+    if problem:
+        zf.close()
+        raise ModelFileError(f"model file {path} {problem}; refusing it")
+    return zf
+
+
+def _member(path: Path, zf: zipfile.ZipFile, name: str) -> bytes:
+    import zlib
+
+    try:
+        return zf.read(f"{name}.npy")
+    except KeyError:
+        raise ModelFileError(f"model file {path} has no array {name}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise ModelFileError(f"model file {path} is not a complete portable model "
+                             f"(truncated or damaged): {exc}") from None
+
+
+def _read_npy(path: Path, name: str, raw: bytes) -> np.ndarray:
+    try:
+        array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as exc:  # object arrays need pickle, which is refused
+        raise ModelFileError(f"model file {path}: array {name} cannot be read without "
+                                 f"running code ({exc}); refusing it") from None
+    except Exception as exc:
+        raise ModelFileError(f"model file {path}: array {name} is damaged: {exc}") from None
+    if array.dtype.hasobject or array.dtype.kind not in "biuf":
+        raise ModelFileError(f"model file {path}: array {name} has type "
+                                 f"{array.dtype}; only numbers are allowed")
+    return array
+
+
+def _card(path: Path, zf: zipfile.ZipFile) -> dict:
+    if f"{_CARD}.npy" not in zf.namelist():
+        raise ModelFileError(f"model file {path} has no model card inside; it is not a "
+                             "newsclass portable model")
+    try:
+        card = json.loads(_read_npy(path, _CARD, _member(path, zf, _CARD)).tobytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"model file {path}: its card is not valid JSON: {exc}") \
+            from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        raise ModelFileError(f"model file {path} is in format "
+                             f"{card.get('format') if isinstance(card, dict) else '?'}"
+                             f", not {FORMAT}")
+    names = {n.removesuffix(".npy") for n in zf.namelist()} - {_CARD}
+    if names != set(card.get("arrays", {})):
+        raise ModelFileError(f"model file {path}: its arrays {sorted(names)} do not "
+                             f"match those its card lists {sorted(card.get('arrays', {}))}")
+    return card
+
+
+def _array(path: Path, zf: zipfile.ZipFile, card: dict, name: str) -> Any:
+    """One array, checked against the card; text arrays as lists of str."""
+    array = _read_npy(path, name, _member(path, zf, name))
+    want = card["arrays"][name]
+    if (list(array.shape) != want.get("shape") or array.dtype.str != want.get("dtype")
+            or _digest(array) != want.get("sha256")):
+        raise ModelFileError(f"model file {path}: array {name} does not match its card "
+                             "(changed or damaged); refusing the model")
+    if name in card.get("text_arrays", []):
+        return array.tobytes().decode("utf-8").split(_SEPARATOR) if array.size else []
+    return array
+
+
+def load_portable(path: str | os.PathLike) -> PortableClassifier:
+    """Read a portable model file into a :class:`PortableClassifier`.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    PortableClassifier
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, too large, not a zip of plain arrays, holds object
+        arrays, would unpack far beyond its size, does not match its card, or its
+        arrays do not fit together.
+    """
+    path = Path(path)
+    with _open(path) as zf:
+        card = _card(path, zf)
+        try:
+            seg = card["model"]["segmenter"]
+            try:
+                import_backend(seg["backend"])
+            except SegmenterBackendError as exc:
+                raise ModelFileError(f"model file {path} cannot run here: {exc}") from None
+            # The tokenizer builds its dictionary in a thread while the arrays are read.
+            segmenter = Segmenter(user_dict=_array(path, zf, card, "user_words"),
+                                  stopwords=_array(path, zf, card, "stopwords"),
+                                  hmm=seg["hmm"], backend=seg["backend"])
+            threading.Thread(target=lambda: segmenter.tokenizer, daemon=True).start()
+            arrays = {name: _array(path, zf, card, name) for name in sorted(card["arrays"])}
+            return PortableClassifier(card, arrays, path, segmenter)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(f"model file {path}: its arrays do not fit together "
+                                 f"({type(exc).__name__}: {exc})") from None
+
+
+# -- the predictor ------------------------------------------------------------------------
+class _Block:
+    """One TF-IDF block: how to find its columns, its IDF and weight."""
+
+    def __init__(self, spec: dict, arrays: dict, offset: int) -> None:
+        self.kind, self.weight = spec["kind"], float(spec["weight"])
+        self.ngram_range = tuple(spec["ngram_range"])
+        self.sublinear_tf = bool(spec["sublinear_tf"])
+        self.idf = arrays[f"{self.kind}_idf"]
+        self.offset = offset
+        if self.kind == "char":
+            self.keys = arrays["char_keys"]
+            if len(self.keys) != len(self.idf) or np.any(np.diff(self.keys) <= 0):
+                raise ValueError("char_keys must be sorted, distinct, one per char_idf")
+            self.table = None
+        else:
+            terms = arrays[f"{self.kind}_terms"]
+            if len(terms) != len(self.idf):
+                raise ValueError(f"{self.kind}_terms and {self.kind}_idf differ in length")
+            self.terms = terms
+            self.vocabulary = {t: i for i, t in enumerate(terms)}
+
+    def names(self) -> list[str]:
+        if self.kind == "char":
+            return [key_to_text(k) for k in self.keys.tolist()]
+        return list(self.terms)
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each packed n-gram, -1 when unknown: by binary search for a few
+        articles, through a hash table (built on first need) for many."""
+        if self.table is None and len(keys) < 50_000:
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            return np.where(self.keys[at] == keys, at, -1)
+        if self.table is None:
+            self.table = KeyTable(self.keys)
+        return self.table.lookup(keys)
+
+    def columns(self, prepared: list) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every known term occurrence of the prepared articles."""
+        if self.kind == "char":
+            keys, rows = char_ngram_keys([p[2] for p in prepared], self.ngram_range)
+            cols = self._lookup(keys)
+        else:
+            field = 0 if self.kind == "title" else 1
+            lists = [word_ngrams(p[field], self.ngram_range) for p in prepared]
+            get = self.vocabulary.get
+            cols = np.fromiter((get(t, -1) for terms in lists for t in terms),
+                               dtype=np.int64)
+            rows = np.repeat(np.arange(len(lists), dtype=np.int64),
+                             [len(t) for t in lists])
+        known = cols >= 0
+        return rows[known], cols[known]
+
+    def tfidf(self, prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, global columns and values of this block, each row L2-normalised and
+        scaled by the block's weight (float32, as the estimator computes them)."""
+        rows, cols = self.columns(prepared)
+        n_cols = len(self.idf)
+        pair, counts = np.unique(rows * n_cols + cols, return_counts=True)
+        rows, cols = pair // n_cols, pair % n_cols
+        data = counts.astype(np.float32)
+        if self.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf[cols]
+        _normalise_rows(rows, data, len(prepared))
+        if self.weight != 1.0:
+            data *= np.float32(self.weight)
+        return rows, cols + self.offset, data
+
+
+def _normalise_rows(rows: np.ndarray, data: np.ndarray, n_rows: int) -> None:
+    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2,
+                                minlength=n_rows))
+    norms[norms == 0] = 1.0
+    data /= norms[rows].astype(np.float32)
+
+
+class PortableClassifier:
+    """A fitted NewsClassifier read from a portable file: predictions without
+    scikit-learn.
+
+    Gives the labels and probabilities of the estimator it was exported from (to about
+    1e-7), with the same prediction methods and signatures.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The labels.
+    threshold_ : float
+    fallback_label_ : label
+    card_ : dict
+        The model card stored in the file (versions, training data, parameters, metrics).
+    metrics_ : dict
+        The card's metrics.
+    n_train_, label_counts_, training_sha256_, training_data_
+        The training data, as the card records it.
+    n_features_ : int
+    path_ : Path
+        The file it was read from.
+    """
+
+    def __init__(self, card: dict, arrays: dict, path: Path, segmenter: Segmenter) -> None:
+        self.card_, self.path_ = card, path
+        model = card["model"]
+        self.classes_ = np.asarray(model["classes"], dtype=object if any(
+            isinstance(c, str) for c in model["classes"]) else None)
+        self.threshold_ = check_threshold(model["threshold"])
+        self.fallback_label_ = model["fallback_label"]
+        self.normalize = bool(model["normalize"])
+        self.segmenter_ = segmenter
+        self.blocks_, offset = [], 0
+        for spec in model["blocks"]:
+            block = _Block(spec, arrays, offset)
+            self.blocks_.append(block)
+            offset += len(block.idf)
+        self.n_features_ = offset
+        self.term_weights_ = arrays.get("term_weights")
+        self.coef_, self.intercept_ = arrays["coef"], arrays["intercept"]
+        self.calibration = model["calibration"]
+        self.calibrators_ = self._calibrators(arrays)
+        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if self.coef_.shape != (n_rows, offset) or self.intercept_.shape != (n_rows,):
+            raise ValueError(f"coef has shape {self.coef_.shape}, intercept "
+                             f"{self.intercept_.shape}; expected ({n_rows}, {offset})")
+        if self.term_weights_ is not None and self.term_weights_.shape != (offset,):
+            raise ValueError("term_weights do not have one weight per feature")
+        training = card.get("training", {})
+        self.metrics_ = card.get("metrics", {})
+        self.n_train_ = training.get("articles")
+        self.label_counts_ = training.get("label_counts", {})
+        self.training_sha256_ = training.get("sha256")
+        self.training_data_ = training.get("sources")
+        self._terms = None
+
+    def _calibrators(self, arrays: dict) -> list:
+        n = len(self.intercept_)
+        if self.calibration == "sigmoid":
+            a, b = arrays["sigmoid_a"], arrays["sigmoid_b"]
+            if a.shape != (n,) or b.shape != (n,):
+                raise ValueError("sigmoid_a and sigmoid_b need one value per score")
+            return [("sigmoid", float(a[i]), float(b[i])) for i in range(n)]
+        if self.calibration == "isotonic":
+            return [("isotonic", arrays[f"isotonic_x_{i}"], arrays[f"isotonic_y_{i}"])
+                    for i in range(n)]
+        raise ValueError(f"unknown calibration {self.calibration!r}")
+
+    def __repr__(self) -> str:
+        return (f"PortableClassifier({os.fspath(self.path_)!r}, labels="
+                f"{[str(c) for c in self.classes_]}, features={self.n_features_})")
+
+    @property
+    def fingerprint_(self) -> str:
+        """SHA-256 of what the predictor computes with: the arrays' hashes in its card."""
+        return hashlib.sha256(json.dumps(self.card_["arrays"], sort_keys=True)
+                              .encode()).hexdigest()
+
+    # -- features -------------------------------------------------------------------------
+    def _features(self, X: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        prepared = prepare_documents(as_documents(X), self.segmenter_, self.normalize)
+        for i, p in enumerate(prepared):
+            if not p[1] and not p[2].strip():
+                raise ValueError(f"article {i} is empty (no title and no body): there is "
+                                 "nothing to label")
+        parts = [b.tfidf(prepared) for b in self.blocks_]
+        rows = np.concatenate([p[0] for p in parts])
+        cols = np.concatenate([p[1] for p in parts])
+        data = np.concatenate([p[2] for p in parts])
+        if self.term_weights_ is not None:
+            data = data * self.term_weights_[cols]
+            _normalise_rows(rows, data, len(prepared))
+        return rows, cols, data, len(prepared)
+
+    def _scores(self, rows: np.ndarray, cols: np.ndarray, data: np.ndarray,
+                n: int) -> np.ndarray:
+        values = data.astype(np.float64)
+        scores = np.empty((n, len(self.intercept_)))
+        for k in range(len(self.intercept_)):
+            scores[:, k] = np.bincount(rows, weights=values * self.coef_[k, cols],
+                                       minlength=n) + self.intercept_[k]
+        return scores
+
+    def _proba(self, scores: np.ndarray) -> np.ndarray:
+        n_classes = len(self.classes_)
+        proba = np.zeros((len(scores), n_classes))
+        for k, (kind, a, b) in enumerate(self.calibrators_):
+            column = k + 1 if n_classes == 2 else k
+            if kind == "sigmoid":
+                with np.errstate(over="ignore"):
+                    proba[:, column] = 1.0 / (1.0 + np.exp(a * scores[:, k] + b))
+            else:
+                proba[:, column] = np.interp(np.clip(scores[:, k], a[0], a[-1]), a, b)
+        if n_classes == 2:
+            proba[:, 0] = 1.0 - proba[:, 1]
+        else:
+            total = proba.sum(axis=1, keepdims=True)
+            proba = np.divide(proba, total, out=np.full_like(proba, 1 / n_classes),
+                              where=total != 0)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+    # -- prediction -----------------------------------------------------------------------
+    def decision_function(self, X: Iterable[Any]) -> np.ndarray:
+        """Uncalibrated SVM scores, as ``NewsClassifier.decision_function``."""
+        scores = self._scores(*self._features(X))
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
+        """Calibrated probability of each label; columns follow `classes_`."""
+        return self._proba(self._scores(*self._features(X)))
+
+    def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
+        """The labels :meth:`predict` gives for rows of probabilities."""
+        t = self.threshold_ if threshold is None else check_threshold(threshold)
+        return decide_labels(proba, self.classes_, t, self.fallback_label_)
+
+    def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
+        """One label per article (see ``NewsClassifier.predict``)."""
+        return self.labels_from_proba(self.predict_proba(X), threshold)
+
+    def predict_top(self, X: Iterable[Any], k: int = 3) -> list[list[tuple[str, float]]]:
+        """The `k` most probable labels of each article."""
+        return top_labels(self.predict_proba(X), self.classes_, k)
+
+    def predict_details(self, X: Iterable[Any], k: int = 3, terms: int = 0,
+                        threshold: float | None = None) -> list[dict[str, Any]]:
+        """Label, confidence, top labels and explaining terms of each article, in one
+        pass (see ``NewsClassifier.predict_details``)."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        rows, cols, data, n = self._features(X)
+        proba = self._proba(self._scores(rows, cols, data, n))
+        labels = self.labels_from_proba(proba, threshold)
+        if terms:  # each article's features together, for its explanation
+            order = np.argsort(rows, kind="stable")
+            rows, cols, data = rows[order], cols[order], data[order]
+        starts = np.searchsorted(rows, np.arange(n + 1)) if terms else None
+        out = []
+        for i, top in enumerate(top_labels(proba, self.classes_, k)):
+            out.append({"label": str(labels[i]), "confidence": float(proba[i].max()),
+                        "top": top,
+                        "terms": self._explain(cols[starts[i]:starts[i + 1]],
+                                               data[starts[i]:starts[i + 1]], labels[i],
+                                               terms) if terms else []})
+        return out
+
+    def explain(self, text: Any, top: int = 10,
+                label: Any = None) -> list[tuple[str, float]]:
+        """The terms that pushed an article towards (or away from) a label (see
+        ``NewsClassifier.explain``)."""
+        rows, cols, data, n = self._features([text])
+        if label is None:
+            label = self.labels_from_proba(self._proba(self._scores(rows, cols, data, n)))[0]
+        return self._explain(cols, data, label, top)
+
+    def _explain(self, cols: np.ndarray, data: np.ndarray, label: Any,
+                 top: int) -> list[tuple[str, float]]:
+        if self._terms is None:
+            names = [n for b in self.blocks_ for n in b.names()]
+            index: dict[str, int] = {}
+            of_feature = np.fromiter((index.setdefault(t, len(index)) for t in names),
+                                     dtype=np.int64, count=len(names))
+            self._terms = (list(index), of_feature)
+        weights = class_weights(self.coef_, self.classes_, label)
+        return explain_row(cols, data.astype(np.float64), weights, self._terms[1],
+                           self._terms[0], top)
