@@ -133,22 +133,31 @@ _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
 
 class KeyTable:
-    """Vectorised hash table from packed n-grams to their column (linear probing)."""
+    """Vectorised hash table from packed n-grams to their column (linear probing).
+
+    Each slot holds a key (0: empty; packed n-grams are never 0) and its column, side
+    by side in two arrays, so that a lookup reads one slot's key and column and most
+    queries are settled by the first probe.
+    """
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.keys = keys
-        self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load <= 1/4
+        if len(keys) and int(np.min(keys)) <= 0:
+            raise ValueError("packed keys must be positive")
+        self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 2))))  # load <= 1/2
         size = 1 << self.bits
         self.mask = size - 1
-        self.slots = np.full(size, -1, dtype=np.int64)
+        self.slot_keys = np.zeros(size, dtype=np.int64)
+        self.slot_cols = np.full(size, -1, dtype=np.int32)
         home = self._home(keys)
         waiting = np.arange(len(keys))
         self.probes = 0
         while waiting.size:
             slot = (home[waiting] + self.probes) & self.mask
-            free = self.slots[slot] < 0
+            free = self.slot_keys[slot] == 0
             taken, first = np.unique(slot[free], return_index=True)
-            self.slots[taken] = waiting[free][first]
+            chosen = waiting[free][first]
+            self.slot_keys[taken] = keys[chosen]
+            self.slot_cols[taken] = chosen
             placed = np.zeros(len(waiting), dtype=bool)
             placed[np.flatnonzero(free)[first]] = True
             waiting = waiting[~placed]
@@ -161,16 +170,18 @@ class KeyTable:
 
     def lookup(self, queries: np.ndarray) -> np.ndarray:
         """Column of each query, or -1 when it is not in the vocabulary."""
-        found = np.full(len(queries), -1, dtype=np.int64)
-        home = self._home(queries)
-        active = np.arange(len(queries))
-        for probe in range(self.probes):
-            column = self.slots[(home[active] + probe) & self.mask]
-            occupied = column >= 0
-            hit = occupied.copy()
-            hit[occupied] = self.keys[column[occupied]] == queries[active[occupied]]
-            found[active[hit]] = column[hit]
-            active = active[occupied & ~hit]
+        slot = self._home(queries)
+        found = self.slot_cols[slot].astype(np.int64)
+        stored = self.slot_keys[slot]
+        miss = stored != queries
+        found[miss] = -1
+        active = np.flatnonzero(miss & (stored != 0))  # the slot holds another key
+        for probe in range(1, self.probes):
             if not active.size:
                 break
+            at = (slot[active] + probe) & self.mask
+            stored = self.slot_keys[at]
+            hit = stored == queries[active]
+            found[active[hit]] = self.slot_cols[at[hit]]
+            active = active[~hit & (stored != 0)]
         return found

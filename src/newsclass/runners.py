@@ -132,9 +132,11 @@ def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: E
              jobs: int) -> None:
     """Classify chunks in `jobs` processes: this one and ``jobs - 1`` workers.
 
-    This process takes every `jobs`-th chunk itself: it has the model loaded already, so
-    work starts at once while the workers start up. At most ``4 * jobs`` chunks are held
-    at a time, and details are emitted in input order. Workers end with this process.
+    This process also reads the input and writes the output, so it takes a chunk itself
+    only when every worker already has two waiting: the workers never idle, and this
+    process classifies with the time that reading and writing leave it. At most
+    ``4 * jobs`` chunks are held at a time, and details are emitted in input order.
+    Workers end with this process.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -144,12 +146,13 @@ def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: E
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     in_flight: deque = deque()  # futures and finished results, in input order
-    window = 4 * jobs
+    window, busy = 4 * jobs, 2 * (jobs - 1)
     pool = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_init_worker,
                                initargs=(model, os.getpid()))
     try:
-        for i, chunk in enumerate(chunks):
-            if i % jobs == jobs - 1:
+        for chunk in chunks:
+            waiting = sum(1 for item in in_flight if not _ready(item))
+            if waiting >= busy:
                 in_flight.append(classify(model, chunk, options))
             else:
                 in_flight.append(pool.submit(_classify_in_worker, chunk, options))

@@ -32,6 +32,10 @@ _DEFAULT = "default"
 _LOADED: dict[tuple[str, str], object] = {}
 _LOADED_LOCK = threading.Lock()
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# White-space tokens of normalised text, dropped with the stopwords in one set lookup;
+# any other white-space token is caught by the check after it.
+_COMMON_SPACES = frozenset({" ", "\n", "\n\n", "\t", "\u3000", "\r\n"})
+_SPACE = re.compile(r"\s")
 
 
 def _data_text(name: str) -> str:
@@ -176,6 +180,7 @@ class Segmenter:
         state = self.__dict__.copy()
         state["_tokenizer"] = None
         state["_cut"] = None
+        state.pop("_skip_set", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -241,8 +246,18 @@ class Segmenter:
         """
         if not isinstance(text, str):
             raise TypeError(f"Segmenter.cut() expects str, got {type(text).__name__}")
-        stop = self.stopwords
-        return [w for w in self._cutter()(text) if w not in stop and not w.isspace()]
+        skip = self._skip
+        words = [w for w in self._cutter()(text) if w not in skip]
+        if _SPACE.search("".join(words)):  # rare: some other white space, or inside words
+            words = [w for w in words if not w.isspace()]
+        return words
+
+    @property
+    def _skip(self) -> frozenset:
+        skip = self.__dict__.get("_skip_set")
+        if skip is None:
+            skip = self.__dict__["_skip_set"] = self.stopwords | _COMMON_SPACES
+        return skip
 
     __call__ = cut
 
