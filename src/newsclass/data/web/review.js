@@ -110,7 +110,8 @@
     const top = el("div", null, "top");
     a.top.forEach((t, i) => {
       const span = el("span");
-      span.append(i === 0 ? "label " : "runner-up ", tag(t.label), " " + t.p.toFixed(4));
+      span.append(i === 0 ? "label " : i === 1 ? "runner-up " : "", tag(t.label),
+                  " " + t.p.toFixed(4));
       top.append(span);
     });
     meta.append(el("div", a.id + " · " + a.source + (a.snippet ? " · start of the text only" : "")),
