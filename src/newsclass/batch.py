@@ -43,11 +43,13 @@ from newsclass.writers import (
     ERROR_FIELDS,
     FIELDS,
     OUTPUT_FORMATS,
+    TEXT_FIELDS,
     OutputError,
     Sink,
     error_record,
     label_record,
     output_format_of,
+    record_fields,
 )
 
 __all__ = ["FIELDS", "MAX_CHARS", "BatchResult", "Interrupted", "label_files",
@@ -161,9 +163,35 @@ def _check_options(o: dict) -> None:
         from newsclass.portable import check_threshold
 
         check_threshold(o["threshold"])
+    _check_keep(o)
     if o["scheduler"] is not None and o["jobs"] != 1:
         raise ValueError("jobs sets the size of a local Dask cluster; with a scheduler the "
                          "cluster's own workers run the chunks: drop jobs")
+
+
+def _keep_text(value: Any) -> int | None:
+    """``keep_text`` as :func:`newsclass.writers.label_record` takes it."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return 0
+    _check_int("keep_text", value, 1)
+    return value
+
+
+def _check_keep(o: dict) -> None:
+    o["keep_text"] = _keep_text(o["keep_text"])
+    names = o["keep_fields"]
+    if isinstance(names, str) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ValueError("keep_fields must be a list of field names, like ['url', 'date'], "
+                         f"got {names!r}")
+    taken = [n for n in names if n in FIELDS or n in TEXT_FIELDS]
+    if taken:
+        raise ValueError(f"keep_fields cannot keep {taken[0]!r}: the output record has a "
+                         "field of that name")
+    if len(set(names)) != len(names):
+        raise ValueError(f"keep_fields names a field twice: {list(names)}")
+    o["keep_fields"] = tuple(names)
 
 
 @dataclass
@@ -239,8 +267,10 @@ class _Writer:
     """Turns each classified chunk into records and errors, writes them, checkpoints."""
 
     def __init__(self, sink: Sink, err_sink: Sink, manifest: RunManifest | None,
-                 manifest_file: str | None, result: BatchResult, bar: Any) -> None:
+                 manifest_file: str | None, result: BatchResult, bar: Any,
+                 keep_text: int | None = None) -> None:
         self.sink, self.err_sink, self.result, self.bar = sink, err_sink, result, bar
+        self.keep_text = keep_text
         self.manifest, self.manifest_file = manifest, manifest_file
         self.pending: deque[_Chunk] = deque()
 
@@ -257,7 +287,8 @@ class _Writer:
             if "error" in detail:
                 errors.append(error_record(article.source, article.position, detail["error"]))
             else:
-                records.append(label_record(item, detail, chunk.truncated.get(index)))
+                records.append(label_record(item, detail, chunk.truncated.get(index),
+                                            keep_text=self.keep_text))
             index += 1
         self.sink.write(records)
         self.err_sink.write(errors)
@@ -281,10 +312,15 @@ class _Writer:
 
 def _run_settings(model: Any, t: _Targets, o: dict, read_options: dict) -> dict:
     keep = {k: v for k, v in read_options.items() if k != "stdin"}
-    return {"model_sha256": model_fingerprint(model), "threshold": o["threshold"],
-            "top_k": o["top_k"], "explain": o["explain"], "max_chars": o["max_chars"],
-            "output_format": t.fmt, "excel": o["excel"], "error_report": t.errors,
-            "read_options": {k: keep[k] for k in sorted(keep)}}
+    if "keep_fields" in keep:
+        keep["keep_fields"] = list(keep["keep_fields"])
+    settings = {"model_sha256": model_fingerprint(model), "threshold": o["threshold"],
+                "top_k": o["top_k"], "explain": o["explain"], "max_chars": o["max_chars"],
+                "output_format": t.fmt, "excel": o["excel"], "error_report": t.errors,
+                "read_options": {k: keep[k] for k in sorted(keep)}}
+    if o["keep_text"] is not None:  # only when set: manifests of earlier runs still match
+        settings["keep_text"] = o["keep_text"]
+    return settings
 
 
 def _start_run(inputs: list, t: _Targets, model: Any, o: dict, read_options: dict,
@@ -307,7 +343,8 @@ def _start_run(inputs: list, t: _Targets, model: Any, o: dict, read_options: dic
             keep_errors = manifest.errors_bytes if t.errors != "-" else None
         else:
             manifest = RunManifest(fingerprint, settings)
-    sink = Sink(t.output, t.fmt, FIELDS, streams[0], excel=o["excel"], keep=keep)
+    fields = record_fields(o["keep_text"], o["keep_fields"])
+    sink = Sink(t.output, t.fmt, fields, streams[0], excel=o["excel"], keep=keep)
     try:
         err_sink = Sink(t.errors, "jsonl", ERROR_FIELDS, streams[1],
                         keep=keep_errors if keep is not None else None)
@@ -367,6 +404,7 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
                 backend: str = "local", scheduler: str | None = None,
                 error_report: str | os.PathLike | None = None,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
+                keep_text: bool | int | None = None, keep_fields: Iterable[str] = (),
                 **read_options: Any) -> BatchResult:
     """Label every article of the given inputs and write one record per article.
 
@@ -423,6 +461,15 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         stdout.
     stdout, stderr : binary streams or None
         Streams used for ``"-"`` (default: the process's).
+    keep_text : bool, int or None, default=None
+        Carry each article's text in its record, for reviewing it
+        (:mod:`newsclass.review`) and retraining with the decisions: ``True`` the whole
+        body, a number N its first N characters (``body_chars`` then gives the full
+        length); either way ``text_sha256`` fingerprints the full title and body. The
+        title is always in the record.
+    keep_fields : iterable of str, default=()
+        Input fields (JSON keys, CSV columns) copied unchanged into each record, after
+        its own fields (``null`` when a record lacks one); a page has none to keep.
 
     Returns
     -------
@@ -441,11 +488,15 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     """
     o = {"jobs": jobs, "chunk_size": chunk_size, "top_k": top_k, "explain": explain,
          "max_chars": max_chars, "threshold": threshold, "backend": backend,
-         "scheduler": scheduler, "resume": resume, "excel": excel, "progress": progress}
+         "scheduler": scheduler, "resume": resume, "excel": excel, "progress": progress,
+         "keep_text": keep_text, "keep_fields": list(keep_fields) if not isinstance(
+             keep_fields, str) else keep_fields}
     start = time.perf_counter()
     _check_options(o)
     inputs = [os.fspath(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike))
                                      else inputs)]
+    if o["keep_fields"]:
+        read_options = {**read_options, "keep_fields": o["keep_fields"]}
     t = _targets(inputs, output, output_format, excel, error_report, read_options)
     if t.output == "-" and resume:
         raise ValueError("resume needs an output file, not standard output")
@@ -457,8 +508,8 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     sink, err_sink, manifest = _start_run(inputs, t, model, o, read_options, streams)
     result = BatchResult(output=t.output, error_report=t.errors)
     try:
-        _run(model, inputs, o, t, _Writer(sink, err_sink, manifest, t.manifest, result, None),
-             read_options)
+        _run(model, inputs, o, t, _Writer(sink, err_sink, manifest, t.manifest, result, None,
+                                          o["keep_text"]), read_options)
     except KeyboardInterrupt:
         result.seconds = time.perf_counter() - start
         raise Interrupted(result) from None

@@ -76,6 +76,15 @@ def _label_map(text: str) -> dict:
     return {old.strip(): new.strip() for old, new in pairs}
 
 
+def _field_names(text: str) -> list[str]:
+    """``url,date,...``: input fields to pass through."""
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"expected field names separated by commas, like url,date, got {text!r}")
+    return names
+
+
 def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
     g = p.add_argument_group("input")
     g.add_argument("--input-format", choices=["txt", "jsonl", "csv", "tsv"],
@@ -130,6 +139,12 @@ def _add_label(sub: Any) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--keep-text", type=_whole(1), nargs="?", const=True, metavar="N",
+                   help="put each article's body in its record (with N: its first N "
+                   "characters) and a text fingerprint, for newsclass review")
+    p.add_argument("--keep-fields", type=_field_names, default=[], metavar="F1,F2,...",
+                   help="copy these input fields (JSON keys, CSV columns) unchanged into "
+                   "each record, e.g. url,date")
     _add_read_options(p)
     _add_backend_options(p)
 
@@ -156,6 +171,13 @@ def _add_train(sub: Any) -> None:
                    "../shared/real/rmrb_2019_2020.jsonl.gz)")
     p.add_argument("--cv", type=_whole(0), default=5,
                    help="cross-validation folds (5; 0: none)")
+    p.add_argument("--add", metavar="CORRECTIONS",
+                   help="also train on the decisions of newsclass review (a corrections "
+                   "file), and show the scores before and after")
+    p.add_argument("--texts", nargs="+", metavar="FILE",
+                   help="with --add: where the reviewed texts are (records of label "
+                   "--keep-text, or the labelled files; default: the records beside the "
+                   "corrections file and the files the decisions name)")
     p.add_argument("--label-field", default="label", help="label field (label)")
     p.add_argument("--C", type=float, dest="C", help="SVM regularisation (default 2.0)")
     p.add_argument("--word-ngrams", type=_pair, help="word n-gram range, e.g. 1,2")
@@ -186,13 +208,47 @@ def _add_info(sub: Any) -> None:
     p.add_argument("model", nargs="?", help="model file (default: the bundled model)")
 
 
+def _add_server_options(p: argparse.ArgumentParser, port: int) -> None:
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_whole(0), default=port,
+                   help=f"port to listen on ({port}; 0: any free port)")
+
+
+def _add_review(sub: Any) -> None:
+    p = sub.add_parser("review", help="check and correct labels in a local web page",
+                       description="Open the records of newsclass label in a local web "
+                       "page, least certain first; every decision is appended to the "
+                       "corrections file at once.")
+    p.add_argument("records", metavar="OUT.jsonl", help="JSON lines of newsclass label")
+    p.add_argument("--inputs", nargs="+", metavar="INPUT",
+                   help="the labelled files, for records labelled without --keep-text "
+                   "(default: the files named in the records' source)")
+    p.add_argument("--corrections", metavar="FILE",
+                   help="corrections file to append to and continue (default: "
+                   "OUT.jsonl.corrections.jsonl)")
+    _add_server_options(p, 8765)
+    _add_read_options(p)
+
+
+def _add_serve(sub: Any) -> None:
+    p = sub.add_parser("serve", help="a JSON API for labelling over HTTP",
+                       description="Serve POST /v1/label, POST /v1/split, GET /v1/model and "
+                       "GET /healthz, with OpenAPI docs at /docs.")
+    _add_server_options(p, 8000)
+    p.add_argument("--max-bytes", type=_whole(1), default=None,
+                   help="largest request body accepted, in bytes (default 10 MB)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``newsclass`` argument parser, one sub-parser per command."""
     parser = argparse.ArgumentParser(
         prog="newsclass", description="Label Chinese news articles by topic.")
     parser.add_argument("--version", action="version", version=f"newsclass {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_label, _add_split, _add_train, _add_evaluate, _add_info):
+    for add in (_add_label, _add_split, _add_train, _add_evaluate, _add_info, _add_review,
+                _add_serve):
         add(sub)
     return parser
 
@@ -206,7 +262,8 @@ def _cmd_label(args: argparse.Namespace) -> int:
             excel=args.excel, top_k=args.top_k, explain=args.explain,
             threshold=args.threshold, jobs=args.jobs, resume=args.resume, force=args.force,
             progress=False if args.quiet else None, backend=args.backend,
-            scheduler=args.scheduler, **_read_options(args))
+            scheduler=args.scheduler, keep_text=args.keep_text,
+            keep_fields=args.keep_fields, **_read_options(args))
     except Interrupted as stop:
         done = stop.result
         where = "standard output" if done.output == "-" else done.output
@@ -240,6 +297,15 @@ def _cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Headings of the metrics of a retrain (train --add).
+_HEADINGS = {
+    "cv_before": "before: the recipe without the reviewed articles",
+    "cv": "after: the recipe with the reviewed articles",
+    "reviewed_before": "the shipped default model, on the reviewed articles",
+    "reviewed_after": "the retrained recipe, on the reviewed articles",
+}
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from newsclass.render import format_metrics
     from newsclass.training import train_files
@@ -249,6 +315,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          "articles the default recipe learns from")
     if not args.default and not args.data:
         raise UsageError("give training DATA, or --default to rebuild the default model")
+    if args.texts and not args.add:
+        raise UsageError("--texts goes with --add: it says where the reviewed texts are")
     if not args.output and args.default:
         from newsclass.default_model import MODEL_NAME
 
@@ -262,17 +330,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
     result = train_files(args.data, args.output, cv=args.cv, default=args.default,
                          pool=args.pool, label_field=args.label_field,
                          read_options=_read_options(args), backend=args.backend,
-                         scheduler=args.scheduler, **params)
+                         scheduler=args.scheduler, add=args.add, texts=args.texts, **params)
     for err in result.errors:
         print(f"skipped {err}", file=sys.stderr)
     model = result.model
     print(f"trained on {model.n_train_} articles: " + ", ".join(
         f"{k} {v}" for k, v in model.label_counts_.items()))
-    used = getattr(model, "training_data_", None)
+    used = dict(getattr(model, "training_data_", None) or {})
+    reviewed = used.pop("reviewed", None)
     if used:
         print("training data: " + ", ".join(f"{k} {v}" for k, v in used.items()))
+    if reviewed:
+        print(f"reviewed articles: {reviewed['articles']} from {args.add} "
+              f"({reviewed['relabelled']} relabelled; sha256 {reviewed['sha256'][:16]}…)")
     for name, metrics in result.metrics.items():
-        print(format_metrics(metrics, name))
+        print(format_metrics(metrics, _HEADINGS.get(name, name) if reviewed else name))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {result.output} and {result.output}.json")
     return 1 if result.errors else 0
 
@@ -307,8 +381,44 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen(args: argparse.Namespace, command: str) -> Any:
+    from newsclass.webapp import bind, host_warning
+
+    sock = bind(args.host, args.port)
+    warning = host_warning(args.host, command)
+    if warning:
+        print(warning, file=sys.stderr)
+    return sock
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from newsclass.review import review_app
+    from newsclass.webapp import run_app, url_host
+
+    sock = _listen(args, "review")
+    app = review_app(args.records, inputs=args.inputs, model=args.model,
+                     corrections=args.corrections, read_options=_read_options(args))
+    session = app.state.session
+    run_app(app, sock, f"newsclass review: http://{url_host(sock)}/?token={app.state.token}\n"
+            f"  {session.state()['reviewed']} of {len(session.items)} articles reviewed; "
+            f"decisions go to {app.state.corrections}\n  press Ctrl-C to stop")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from newsclass.serve import serve_app
+    from newsclass.webapp import run_app, url_host
+
+    sock = _listen(args, "serve")
+    app = serve_app(args.model, **({"max_bytes": args.max_bytes} if args.max_bytes else {}))
+    run_app(app, sock, f"newsclass serve: http://{url_host(sock)}/ (API docs: "
+            f"http://{url_host(sock)}/docs)\n  press Ctrl-C to stop")
+    return 0
+
+
 COMMANDS = {"label": _cmd_label, "split": _cmd_split, "train": _cmd_train,
-            "evaluate": _cmd_evaluate, "info": _cmd_info}
+            "evaluate": _cmd_evaluate, "info": _cmd_info, "review": _cmd_review,
+            "serve": _cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, FileExistsError, ModelFileError, ValueError) as exc:
+    except (UsageError, FileExistsError, ModelFileError, ValueError, RuntimeError) as exc:
         print(f"newsclass {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -104,6 +104,9 @@ class InputArticle:
         The optional fields named for a JSONL/CSV/TSV record (title and id fields) that
         this record does not have; a field absent from every record is most likely a
         typo in its name.
+    kept : tuple of (str, value), default=()
+        The fields named in ``keep_fields`` (see :func:`iter_inputs`), as the record
+        has them (``None`` for one it lacks), in the order named; empty for a page.
     """
 
     id: str
@@ -114,6 +117,7 @@ class InputArticle:
     encoding: str
     label: str | None = None
     absent: tuple[str, ...] = ()
+    kept: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class _Options:
     label_field: str | None
     label_from_folder: bool
     encoding: str | None
+    keep_fields: tuple[str, ...] = ()
 
 
 def input_format_of(path: str | os.PathLike[str]) -> str | None:
@@ -428,8 +433,9 @@ def _record(fields: Any, source: str, position: str, n: int, encoding: str,
                      else ""))
     if reason:
         return InputError(source, position, reason)
+    kept = tuple((name, fields.get(name)) for name in opts.keep_fields)
     # A record with a headline and an empty body is labelled from its headline.
-    return InputArticle(ident, source, position, title, text, encoding, label, absent)
+    return InputArticle(ident, source, position, title, text, encoding, label, absent, kept)
 
 
 # --- formats ----------------------------------------------------------------------------
@@ -515,7 +521,8 @@ def _read_table(head: bytes, stream: BinaryIO, source: str, encoding: str, opts:
         yield header
         return
     index = {name: header.index(name) for name in
-             (opts.text_field, opts.title_field, opts.id_field, opts.label_field)
+             (opts.text_field, opts.title_field, opts.id_field, opts.label_field,
+              *opts.keep_fields)
              if name is not None and name in header}
     row_number = 0
     for row_number, row in enumerate(_table_rows(reader, undecodable), 1):
@@ -921,6 +928,7 @@ def iter_inputs(
     label_from_folder: bool = False,
     encoding: str | None = None,
     stdin: BinaryIO | None = None,
+    keep_fields: Iterable[str] = (),
 ) -> Iterator[InputArticle | InputError]:
     """Read articles from files, directories and standard input, one at a time.
 
@@ -962,6 +970,9 @@ def iter_inputs(
         (see :func:`detect_encoding`).
     stdin : binary file object, optional
         What ``"-"`` reads; ``sys.stdin.buffer`` by default.
+    keep_fields : iterable of str, default=()
+        Fields (JSON keys, CSV columns) to carry along unchanged in each article's
+        ``kept``; a record without one keeps ``None`` for it.
 
     Yields
     ------
@@ -991,5 +1002,5 @@ def iter_inputs(
         raise TypeError("inputs must be a path or a collection of paths (str or "
                         "path-like)") from None
     opts = _Options(input_format, split, text_field, title_field, id_field, label_field,
-                    label_from_folder, encoding)
+                    label_from_folder, encoding, tuple(keep_fields))
     return _generate(paths, glob, opts, stdin)

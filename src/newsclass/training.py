@@ -26,12 +26,19 @@ class TrainResult:
         Cross-validation results (empty when not asked for).
     output : str or None
         The model file written.
+    reviewed : Reviewed or None
+        With ``add``: the reviewed articles trained on (:class:`newsclass.retrain.Reviewed`).
+    warnings : list of str
+        Things to tell the user, such as a retrained default model that lacks the real
+        articles the shipped one learned from.
     """
 
     model: Any
     errors: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     output: str | None = None
+    reviewed: Any = None
+    warnings: list = field(default_factory=list)
 
 
 def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | None = None, *,
@@ -39,7 +46,9 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
                 label_field: str = "label",
                 label_from_folder: bool | None = None, n_jobs: int | None = None,
                 read_options: dict | None = None, backend: str = "local",
-                scheduler: str | None = None, **params: Any) -> TrainResult:
+                scheduler: str | None = None, add: str | os.PathLike | None = None,
+                texts: Iterable[str | os.PathLike] | None = None,
+                **params: Any) -> TrainResult:
     """Train a :class:`NewsClassifier` on labelled files and save it with its card.
 
     Parameters
@@ -56,7 +65,8 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         real articles whose labels ship with newsclass, read from `pool`.
     pool : str, path-like or None
         With `default`: the pool of real articles; ``None`` looks for it
-        (:func:`newsclass.default_model.find_real_pool`).
+        (:func:`newsclass.default_model.find_real_pool`). With `add`, only a pool named
+        here or in ``$NEWSCLASS_REAL_POOL`` is used.
     label_field, label_from_folder
         See :func:`read_labelled`.
     n_jobs : int or None
@@ -71,6 +81,17 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     scheduler : str or None
         Dask scheduler address for ``backend="dask"``; ``None`` starts a local cluster
         on the loopback interface (`n_jobs` worker processes; ``None``: one per CPU).
+    add : str, path-like or None
+        A corrections file of ``newsclass review``: train on the reviewed articles too
+        (the reviewer's labels), and measure the recipe without and with them
+        (:func:`newsclass.retrain.retrain`). The file's SHA-256 goes into the model
+        card. With `default`, the shipped default model is scored on the reviewed
+        articles beside the retrained recipe; without the pool of real articles a
+        warning says that the retrained model lacks them.
+    texts : iterable of paths or None
+        With `add`: where the reviewed texts are (records of ``newsclass label
+        --keep-text``, or the labelled files); ``None``: the records beside the
+        corrections file and the decisions' sources (:func:`newsclass.retrain.read_reviewed`).
     **params
         :class:`NewsClassifier` parameters.
 
@@ -86,6 +107,14 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     from newsclass.persistence import save_model
 
     check_backend(backend, scheduler)
+    if add is not None:
+        if backend != "local":
+            raise ValueError("training with review decisions (add) runs locally: drop the "
+                             "dask backend")
+        return _train_reviewed(data, output, cv, default, pool, add, texts, params,
+                               {"label_field": label_field,
+                                "label_from_folder": label_from_folder,
+                                **(read_options or {})})
     if default:
         model = _train_default(output, cv, pool, backend, scheduler, n_jobs)
         return TrainResult(model=model, metrics=model.metrics_,
@@ -152,3 +181,70 @@ def fit_recipe(articles: list, labels: list, params: dict, cv: int = 5, *,
     model = NewsClassifier(**params).fit(articles, labels)
     return model, ({"cv": cross_validate(articles, labels, params, cv, n_jobs=n_jobs)}
                    if cv else {})
+
+
+def _base_data(data: Any, default: bool, pool: Any, params: dict,
+               options: dict) -> tuple[list, list, tuple, dict, list, dict]:
+    """The recipe's data: (articles, labels, always-trained extra, params, errors,
+    sources)."""
+    if not default:
+        articles, labels, errors = read_labelled(data, **options)
+        if not articles:
+            raise ValueError("no usable training articles in the given data"
+                             + describe_failures(errors))
+        return articles, labels, ((), ()), params, errors, {"labelled_data": len(articles)}
+    from newsclass.default_model import (
+        DEFAULT_PARAMS,
+        REAL_POOL,
+        find_real_pool,
+        read_corpus,
+        read_real,
+    )
+
+    articles, labels = read_corpus()
+    # Only a pool the user names: a retrain says plainly whether it has the real articles.
+    pool = pool or os.environ.get("NEWSCLASS_REAL_POOL") or None
+    found = find_real_pool(pool) if pool else None
+    if pool and found is None:
+        raise ValueError(f"pool of real articles {pool} not found")
+    real = read_real(found)[:2] if found is not None else ([], [])
+    return articles, labels, real, dict(DEFAULT_PARAMS), [], {
+        "authored_corpus": len(articles), "real_news": len(real[0]),
+        "real_news_pool": REAL_POOL.name if found is not None else None}
+
+
+def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, add: Any,
+                    texts: Any, params: dict, options: dict) -> TrainResult:
+    from newsclass.persistence import save_model
+    from newsclass.retrain import read_reviewed, retrain
+
+    read_options = {k: v for k, v in options.items()
+                    if k not in ("label_field", "label_from_folder")}
+    reviewed = read_reviewed(add, list(texts) if texts else None, **read_options)
+    articles, labels, extra, params, errors, sources = _base_data(
+        data, default, pool, params, options)
+    compare = None
+    warnings = []
+    if default:
+        from newsclass.default_model import load_model
+
+        compare = load_model()
+        if not sources["real_news"]:
+            warnings.append(
+                "the retrained model lacks the real news articles the shipped default "
+                "model learned from (no pool of them was found: give --pool or set "
+                "NEWSCLASS_REAL_POOL); compare both models' scores on the reviewed "
+                "articles before replacing the default")
+    if reviewed.missing:
+        warnings.append(f"{len(reviewed.missing)} reviewed articles were left out: their "
+                        f"text was not found (e.g. {reviewed.missing[0]}); give --texts")
+    model, metrics = retrain(articles, labels, reviewed, params, cv, extra=extra,
+                             compare=compare)
+    model.metrics_ = metrics
+    model.training_data_ = {**sources, "reviewed": reviewed.describe()}
+    out = None
+    if output is not None:
+        save_model(model, output)
+        out = os.fspath(output)
+    return TrainResult(model=model, errors=errors, metrics=metrics, output=out,
+                       reviewed=reviewed, warnings=warnings)

@@ -14,17 +14,22 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from newsclass.digest import text_sha256
 from newsclass.labels import label_name
 from newsclass.readers import os_reason
 
-__all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "OutputError", "Sink", "error_record",
-           "label_record", "output_format_of"]
+__all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "TEXT_FIELDS", "OutputError", "Sink",
+           "error_record", "label_record", "output_format_of", "record_fields"]
 
 #: Fields of an output record, in order (the columns of CSV/TSV output). ``truncated`` is
 #: the article's length in characters when only its start was classified, else empty (and
 #: absent from JSON lines).
 FIELDS = ("id", "source", "title", "label", "label_zh", "confidence", "top", "terms",
           "encoding", "truncated")
+#: Fields added by ``keep_text``: the article's body (or its first characters), the body's
+#: full length when only its start is kept, and the SHA-256 of the full title and body
+#: (:func:`newsclass.digest.text_sha256`), which review decisions refer to.
+TEXT_FIELDS = ("body", "body_chars", "text_sha256")
 #: Fields of an error record.
 ERROR_FIELDS = ("source", "position", "error")
 #: Output formats and the file name extensions that imply them.
@@ -61,7 +66,27 @@ def output_format_of(path: str | os.PathLike | None) -> str | None:
     return next((fmt for fmt, ends in OUTPUT_FORMATS.items() if suffix in ends), None)
 
 
-def label_record(article: Any, detail: dict, truncated: int | None = None) -> dict:
+def record_fields(keep_text: int | None = None, keep_fields: tuple[str, ...] = ()
+                  ) -> tuple[str, ...]:
+    """Fields of an output record (the CSV/TSV columns) for these options.
+
+    Parameters
+    ----------
+    keep_text : int or None
+        ``None``: no text; 0: the whole body; N: its first N characters.
+    keep_fields : tuple of str
+        Input fields passed through.
+
+    Returns
+    -------
+    tuple of str
+        :data:`FIELDS`, then :data:`TEXT_FIELDS` when text is kept, then `keep_fields`.
+    """
+    return FIELDS + (TEXT_FIELDS if keep_text is not None else ()) + tuple(keep_fields)
+
+
+def label_record(article: Any, detail: dict, truncated: int | None = None, *,
+                 keep_text: int | None = None) -> dict:
     """The output record of a labelled article.
 
     Parameters
@@ -71,6 +96,10 @@ def label_record(article: Any, detail: dict, truncated: int | None = None) -> di
         One item of ``NewsClassifier.predict_details``.
     truncated : int or None
         The article's full length in characters when only its start was classified.
+    keep_text : int or None, default=None
+        Add the article's text (:data:`TEXT_FIELDS`): 0 the whole body, N its first N
+        characters; ``None`` adds none. The input fields the article kept
+        (``article.kept``) follow, unchanged.
     """
     record = {
         "id": article.id, "source": article.source, "title": article.title,
@@ -82,6 +111,13 @@ def label_record(article: Any, detail: dict, truncated: int | None = None) -> di
     }
     if truncated is not None:
         record["truncated"] = truncated
+    if keep_text is not None:
+        body = article.body
+        record["body"] = body[:keep_text] if keep_text else body
+        if len(record["body"]) < len(body):
+            record["body_chars"] = len(body)
+        record["text_sha256"] = text_sha256(article.title, body)
+    record.update(getattr(article, "kept", ()))
     return record
 
 

@@ -1,0 +1,138 @@
+"""newsclass serve over real HTTP on loopback: the four endpoints, refusals, never a 500."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("fastapi", reason="newsclass[web] is not installed")
+
+from tests.webtools import SEED, Server
+
+CONGRESS = {"title": "市人大常委会召开第十二次会议",
+            "body": "会议审议了地方性法规草案，人大代表提出意见建议。"}
+
+
+@pytest.fixture(scope="module")
+def api():
+    s = Server("serve", "--max-bytes", "200000")
+    yield s
+    s.stop()
+
+
+def test_health_model_card_and_docs(api):
+    status, health = api.json("/healthz")
+    assert status == 200 and health["status"] == "ok" and "congress" in health["labels"]
+    status, card = api.json("/v1/model")
+    assert status == 200 and card["format"] == "newsclass-portable/1"  # the bundled model
+    assert sorted(card["labels"]) == sorted(health["labels"])
+    status, schema = api.json("/openapi.json")
+    assert {"/v1/label", "/v1/split", "/v1/model", "/healthz"} <= set(schema["paths"])
+    status, page = api.request("/docs")
+    text = page.decode()
+    assert status == 200 and "/v1/label" in text and "/v1/split" in text
+    # nothing fetched from elsewhere: no scripts, no style sheets, no images
+    assert "cdn" not in text.lower()
+    assert not any(tag in text.lower() for tag in ("<script", "<link", "<img", "@import"))
+
+
+def test_label_one_article_with_options(api):
+    status, one = api.json("/v1/label", {**CONGRESS, "top_k": 2, "explain": 3, "id": 7})
+    assert status == 200
+    assert one["label"] == "congress" and one["label_zh"] == "人大" and one["id"] == 7
+    assert len(one["top"]) == 2 and 0 < len(one["terms"]) <= 3
+    status, text_only = api.json("/v1/label", {"text": CONGRESS["body"], "threshold": 1})
+    assert status == 200 and text_only["label"] == "other"  # nothing reaches threshold 1
+
+
+def test_label_a_list(api):
+    articles = [CONGRESS, {"text": "高考首日考场秩序井然，考生陆续进入考点"}, {"title": "只有标题"}]
+    status, reply = api.json("/v1/label", {"articles": articles[:2], "top_k": 1})
+    assert status == 200
+    assert [r["label"] for r in reply["results"]] == ["congress", "education"]
+    assert all(len(r["top"]) == 1 for r in reply["results"])
+    status, reply = api.json("/v1/label", {"articles": []})
+    assert status == 200 and reply == {"results": []}
+
+
+@pytest.mark.parametrize(("body", "loc"), [
+    ({"title": "x"}, ["body", "body"]),
+    ({"body": 5}, ["body", "body"]),
+    ({"body": "x", "text": "y"}, ["body", "text"]),
+    ({"body": "  "}, ["body", "body"]),
+    ({"articles": [CONGRESS, {"body": "x", "title": ["a"]}]}, ["body", "articles", 1, "title"]),
+    ({"articles": "x"}, ["body", "articles"]),
+    ({**CONGRESS, "top_k": 0}, ["body", "top_k"]),
+    ({**CONGRESS, "explain": "3"}, ["body", "explain"]),
+    ({**CONGRESS, "threshold": 2}, ["body", "threshold"]),
+    ([CONGRESS], ["body"]),
+])
+def test_a_bad_body_is_422_naming_the_field(api, body, loc):
+    status, reply = api.json("/v1/label", body)
+    assert status == 422
+    assert reply["detail"][0]["loc"] == loc and reply["detail"][0]["msg"]
+
+
+def test_not_json_and_too_large(api):
+    status, reply = api.json("/v1/label", b"{not json")
+    assert status == 422 and "not valid JSON" in reply["detail"][0]["msg"]
+    status, reply = api.json("/v1/label", {"body": "人" * 100_000})
+    assert status == 413 and reply["detail"][0]["type"] == "too_large"
+    status, reply = api.json("/v1/label", {"articles": [{"text": "a"}] * 1001})
+    assert status == 413 and "1000" in reply["detail"][0]["msg"]
+
+
+def test_split_a_page(api):
+    page = SEED.read_text(encoding="utf-8")
+    status, reply = api.json("/v1/split", {"page": page, "top_k": 1})
+    truth = json.loads((SEED.parent / "seed_page_labels.json").read_text(encoding="utf-8"))
+    assert status == 200 and len(reply["articles"]) == len(truth["pieces"]) == 8
+    assert [a["label"] for a in reply["articles"]] == [p["label"] for p in truth["pieces"]]
+    first = reply["articles"][0]
+    assert first["title"] in page[first["start"]:first["end"]]
+    status, reply = api.json("/v1/split", {"text": page})
+    assert status == 422 and reply["detail"][0]["loc"] == ["body", "page"]
+
+
+def test_requests_are_served_concurrently(api):
+    results, errors = [], []
+
+    def client():
+        try:
+            for _ in range(5):
+                results.append(api.json("/v1/label", CONGRESS)[1]["label"])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == ["congress"] * 40
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                               max_size=4),
+    max_leaves=12)
+FIELDS = st.sampled_from(["title", "body", "text", "id", "articles", "top_k", "explain",
+                          "threshold", "page"])
+NEAR = st.dictionaries(FIELDS, JSON | st.lists(st.dictionaries(FIELDS, JSON, max_size=4),
+                                               max_size=3), max_size=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(body=JSON | NEAR, path=st.sampled_from(["/v1/label", "/v1/split"]))
+def test_any_json_gets_an_answer_never_a_500(api, body, path):
+    status, raw = api.request(path, json.dumps(body).encode())
+    assert status in (200, 413, 422), (status, raw[:300])
+    reply = json.loads(raw)
+    if status != 200:
+        assert reply["detail"][0]["loc"][0] == "body"
