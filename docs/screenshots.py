@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "seeds" / "000_5c64d9000366f065.txt"
+SEED = Path("seeds", "000_5c64d9000366f065.txt")  # relative: the page shows it as its source
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1400,860", "--force-device-scale-factor=1"]
@@ -35,9 +35,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "seed.jsonl"
         subprocess.run([sys.executable, "-m", "newsclass", "label", str(SEED), "--keep-text",
-                        "-o", str(out), "-q"], check=True)
+                        "-o", str(out), "-q"], check=True, cwd=ROOT)
         server = subprocess.Popen([sys.executable, "-m", "newsclass", "review", str(out),
-                                   "--port", "0"], stdout=subprocess.PIPE)
+                                   "--port", "0"], stdout=subprocess.PIPE, cwd=ROOT)
         url = server.stdout.readline().decode().split(": ", 1)[1].strip()
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
