@@ -8,7 +8,8 @@ Prints MB/s (UTF-8 bytes of the texts per second, best of 3 runs) of:
 - raw segmentation: ``rjieba.Jieba().cut(text, False)`` on each text, nothing else;
 - the estimator (``NewsClassifier.predict``, the bundled recipe loaded from joblib when
   one is given with ``--joblib``, else fitted here on the corpus);
-- the portable predictor (``PortableClassifier.predict`` of the same model exported);
+- the portable predictor (``PortableClassifier.predict`` of the same model exported), and
+  the bundled default model (more features: it also learned from real news);
 - the predictor's steps: normalisation, segmentation, each TF-IDF block, term weights and
   scoring, so that the share of each is visible.
 """
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     rows = [("raw rjieba segmentation", best(lambda: [jieba.cut(t, False) for t in texts])),
             ("NewsClassifier.predict", best(lambda: model.predict(texts))),
             ("PortableClassifier.predict", best(lambda: fast.predict(texts)))]
+    bundled = load_model()
+    rows.append((f"  the bundled default ({bundled.n_features_} features)",
+                 best(lambda: bundled.predict(texts))))
     docs = as_documents(texts)
     seg = fast.segmenter_
     from newsclass.normalization import normalize

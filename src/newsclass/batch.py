@@ -399,7 +399,7 @@ def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer, o: dict
 def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike | None = None,
                 *, model: Any = None, output_format: str | None = None, excel: bool = False,
                 top_k: int = 3, explain: int = 0, threshold: float | None = None,
-                jobs: int = 1, chunk_size: int = 256, max_chars: int = MAX_CHARS,
+                jobs: int = 1, chunk_size: int = 512, max_chars: int = MAX_CHARS,
                 resume: bool = False, force: bool = False, progress: bool | None = None,
                 backend: str = "local", scheduler: str | None = None,
                 error_report: str | os.PathLike | None = None,
@@ -436,7 +436,7 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         Processes that classify (this one and ``jobs - 1`` workers); output keeps input
         order. With ``backend="dask"`` and no `scheduler`: the worker processes of the
         local Dask cluster.
-    chunk_size : int, default=256
+    chunk_size : int, default=512
         Items of the input stream classified and written at a time.
     max_chars : int, default=MAX_CHARS
         Characters of an article that are classified; longer articles are labelled
