@@ -157,30 +157,6 @@ def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | N
         return None
 
 
-def _corpus_cv(articles: list, labels: list[str], extra: list, extra_labels: list[str],
-               folds: int) -> dict:
-    """Cross-validation on the authored corpus, with `extra` articles added to every
-    training fold (never to a test fold)."""
-    import numpy as np
-    from joblib import Parallel, delayed
-    from sklearn.model_selection import StratifiedKFold
-
-    from newsclass.metrics import label_metrics
-    from newsclass.model import NewsClassifier
-
-    def fold(train: Any, test: Any) -> Any:
-        model = NewsClassifier(**DEFAULT_PARAMS).fit(
-            [articles[i] for i in train] + extra, [labels[i] for i in train] + extra_labels)
-        return test, model.predict([articles[i] for i in test])
-
-    y = np.asarray(labels, dtype=object)
-    pred = np.empty(len(y), dtype=object)
-    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(articles, y)
-    for test, predicted in Parallel(n_jobs=2)(delayed(fold)(tr, te) for tr, te in splits):
-        pred[test] = predicted
-    return {"folds": folds, **label_metrics(y, pred)}
-
-
 def _holdout(articles: list, labels: list[str], real: tuple[list, list, list]) -> dict:
     """Train on the corpus and the real articles of the other months, score on
     :data:`HOLDOUT_MONTH`."""
@@ -234,7 +210,11 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
     model = NewsClassifier(**DEFAULT_PARAMS).fit(articles + ra, labels + rl)
     metrics: dict = {}
     if cv:
-        metrics["cv"] = _corpus_cv(articles, labels, ra, rl, cv)
+        from newsclass.metrics import cross_validate
+
+        # The corpus is cross-validated; real articles join every training fold.
+        metrics["cv"] = cross_validate(articles, labels, DEFAULT_PARAMS, cv, n_jobs=2,
+                                       extra=ra, extra_labels=rl)
         if found:
             metrics["holdout_may_2020"] = _holdout(articles, labels, found)
     model.metrics_ = metrics

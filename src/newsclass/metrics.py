@@ -188,30 +188,44 @@ def coverage_curve(y_true: Sequence[str], proba: Any, classes: Sequence[str],
 
 
 def cross_validate(articles: Sequence, labels: Sequence, params: dict, folds: int = 5,
-                   n_jobs: int | None = None) -> dict:
+                   n_jobs: int | None = None, extra: Sequence = (),
+                   extra_labels: Sequence = ()) -> dict:
     """Stratified k-fold cross-validation of a NewsClassifier with `params`.
 
     Parameters
     ----------
     articles, labels
-        The data.
+        The data that is split into folds.
     params : dict
         NewsClassifier parameters (``{}`` for its defaults).
     folds : int, default=5
     n_jobs : int or None
         Folds run in parallel through joblib (and so on a Dask cluster inside
         ``joblib.parallel_backend("dask")``).
+    extra, extra_labels : sequences
+        Articles added to every training fold and never tested (say, real news beside an
+        authored corpus, or reviewed articles); the folds depend only on `labels`.
 
     Returns
     -------
     dict
         ``folds`` and :func:`label_metrics` of the out-of-fold predictions.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import StratifiedKFold
 
     from newsclass.model import NewsClassifier
 
+    extra, extra_labels = list(extra), list(extra_labels)
+
+    def fold(train: Any, test: Any) -> Any:
+        model = NewsClassifier(**params).fit([articles[i] for i in train] + extra,
+                                             [labels[i] for i in train] + extra_labels)
+        return test, model.predict([articles[i] for i in test])
+
     y = np.asarray(labels)
-    pred = cross_val_predict(NewsClassifier(**params), articles, y, n_jobs=n_jobs,
-                             cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+    pred = np.empty(len(y), dtype=object)
+    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
+    for test, predicted in Parallel(n_jobs=n_jobs)(delayed(fold)(tr, te) for tr, te in splits):
+        pred[test] = predicted
     return {"folds": folds, **label_metrics(y, pred)}

@@ -19,7 +19,7 @@ from newsclass.corrections import latest_decisions, read_corrections
 from newsclass.digest import file_sha256, text_sha256
 from newsclass.readers import InputArticle, iter_inputs
 
-__all__ = ["Reviewed", "read_reviewed", "recipe_cv", "retrain", "reviewed_cv"]
+__all__ = ["Reviewed", "read_reviewed", "retrain", "reviewed_cv"]
 
 #: The suffix ``newsclass review`` gives a corrections file beside its records.
 CORRECTIONS_SUFFIX = ".corrections.jsonl"
@@ -163,36 +163,6 @@ def _fit(params: dict, articles: list, labels: list) -> Any:
     return NewsClassifier(**params).fit(articles, labels)
 
 
-def recipe_cv(articles: list, labels: list, params: dict, folds: int, extra: list = (),
-              extra_labels: list = ()) -> dict:
-    """Stratified cross-validation of a recipe on `articles`, with `extra` articles added
-    to every training fold (never to a test fold); the folds depend only on `labels`.
-
-    Returns
-    -------
-    dict
-        :func:`newsclass.metrics.label_metrics` of the out-of-fold predictions, and
-        ``folds``.
-    """
-    import numpy as np
-    from joblib import Parallel, delayed
-    from sklearn.model_selection import StratifiedKFold
-
-    from newsclass.metrics import label_metrics
-
-    def fold(train: Any, test: Any) -> Any:
-        model = _fit(params, [articles[i] for i in train] + list(extra),
-                     [labels[i] for i in train] + list(extra_labels))
-        return test, model.predict([articles[i] for i in test])
-
-    y = np.asarray(labels, dtype=object)
-    pred = np.empty(len(y), dtype=object)
-    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(articles, y)
-    for test, predicted in Parallel(n_jobs=2)(delayed(fold)(tr, te) for tr, te in splits):
-        pred[test] = predicted
-    return {"folds": folds, **label_metrics(y, pred)}
-
-
 def reviewed_cv(base: list, base_labels: list, reviewed: Reviewed, params: dict,
                 folds: int) -> dict:
     """Out-of-fold scores of the retrained recipe on the reviewed articles: each fold of
@@ -241,14 +211,16 @@ def retrain(articles: list, labels: list, reviewed: Reviewed, params: dict, cv: 
         the reviewed articles) and ``reviewed_after`` (the retrained recipe on them, out
         of fold); each only when it can be measured.
     """
-    from newsclass.metrics import label_metrics
+    from newsclass.metrics import cross_validate, label_metrics
 
     ea, el = list(extra[0]), list(extra[1])
     metrics: dict = {}
     if cv:
-        metrics["cv_before"] = recipe_cv(articles, labels, params, cv, ea, el)
-        metrics["cv"] = recipe_cv(articles, labels, params, cv, ea + reviewed.articles,
-                                  el + reviewed.labels)
+        metrics["cv_before"] = cross_validate(articles, labels, params, cv, n_jobs=2,
+                                              extra=ea, extra_labels=el)
+        metrics["cv"] = cross_validate(articles, labels, params, cv, n_jobs=2,
+                                       extra=ea + reviewed.articles,
+                                       extra_labels=el + reviewed.labels)
     if compare is not None:
         metrics["reviewed_before"] = {"n": len(reviewed.articles), **label_metrics(
             reviewed.labels, compare.predict(reviewed.articles))}
