@@ -1,6 +1,6 @@
 """Real news: the default model on the May 2020 hold-out and on unrelated channels.
 
-    python benchmarks/real_news.py
+    python benchmarks/real_news.py [--model FILE]
 
 Prints (1) the May 2020 hold-out recorded in the shipped model card (trained on the
 authored corpus and the labelled real articles of February 2019, January and February
@@ -32,10 +32,15 @@ SHORT = ["湘菜的代表菜品", "老股民的建议", "哥伦比亚美洲杯23
 
 
 def main() -> None:
-    model = newsclass.load_model()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a model file (default: the bundled model)")
+    path = parser.parse_args().model
+    model = newsclass.load_model(path)
     from newsclass.info import model_info
 
-    card = model_info()
+    card = model_info(path)
     print(card[card.index("  holdout_may_2020"):] if "holdout_may_2020" in card else card)
     print("\nUnrelated-channel headlines pulled into a topic (default model)")
     print(f"{'set':<34}{'channel':<15}{'n':>7}{'topic':>9}{'p>=0.9':>9}")

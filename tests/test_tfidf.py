@@ -83,3 +83,12 @@ def test_char_ngrams_match_on_any_text(docs):
     a, b = aligned(ours.transform(docs), ours.get_feature_names_out(),
                    theirs.transform(docs), theirs.get_feature_names_out())
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("min_df", [1, 3])
+def test_char_fit_transform_equals_fit_then_transform(texts, min_df):
+    """fit_transform counts each (n-gram, text) pair from the fitting pass itself."""
+    once = CharNgramTfidf((1, 3), min_df=min_df).fit_transform(texts)
+    twice = CharNgramTfidf((1, 3), min_df=min_df).fit(texts).transform(texts)
+    assert (once != twice).nnz == 0 and once.shape == twice.shape
+    np.testing.assert_array_equal(once.indices, twice.indices)

@@ -27,8 +27,10 @@ MODEL_NAME = "default_model.npz"
 #: 19 MB model for the same hold-out score (0.786; min_df=8: 0.764). ``C=8`` (less
 #: regularisation) measured best on the May 2020 hold-out of real news once real
 #: articles joined the training data: macro-F1 0.763 at C=2, 0.786 at C=8 and 16
-#: (``benchmarks/real_news.py``).
-DEFAULT_PARAMS: dict[str, Any] = {"min_df": 5, "C": 8.0}
+#: (``benchmarks/real_news.py``). ``calibration_cv=3`` fits four SVMs per model instead of
+#: six: the same hold-out score (0.7817 against 0.7814 with 5), corpus CV 0.955 against
+#: 0.959, and training with its CV and hold-out in 88 s instead of 125 s on 2 cores.
+DEFAULT_PARAMS: dict[str, Any] = {"min_df": 5, "C": 8.0, "calibration_cv": 3}
 #: Real articles of this month are the time-split hold-out recorded in the model card.
 HOLDOUT_MONTH = "202005"
 
@@ -157,20 +159,22 @@ def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | N
         return None
 
 
-def _holdout(articles: list, labels: list[str], real: tuple[list, list, list]) -> dict:
-    """Train on the corpus and the real articles of the other months, score on
-    :data:`HOLDOUT_MONTH`."""
-    from newsclass.metrics import label_metrics
+def _fit_recipe(articles: list, labels: list) -> Any:
+    """The default recipe fitted on `articles` (a joblib task)."""
     from newsclass.model import NewsClassifier
 
+    return NewsClassifier(**DEFAULT_PARAMS).fit(articles, labels)
+
+
+def _holdout_split(articles: list, labels: list[str],
+                   real: tuple[list, list, list]) -> tuple[list, list, list, list]:
+    """Training data (the corpus and the real articles of the other months) and test data
+    (the real articles of :data:`HOLDOUT_MONTH`) of the time-split hold-out."""
     ra, rl, dates = real
     test = [i for i, d in enumerate(dates) if d.startswith(HOLDOUT_MONTH)]
     train = [i for i, d in enumerate(dates) if not d.startswith(HOLDOUT_MONTH)]
-    model = NewsClassifier(**DEFAULT_PARAMS).fit(
-        articles + [ra[i] for i in train], labels + [rl[i] for i in train])
-    pred = model.predict([ra[i] for i in test])
-    return {"n": len(test), "trained_on_real": len(train),
-            **label_metrics([rl[i] for i in test], pred)}
+    return (articles + [ra[i] for i in train], labels + [rl[i] for i in train],
+            [ra[i] for i in test], [rl[i] for i in test])
 
 
 def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
@@ -202,21 +206,32 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
         without the May 2020 articles, scored on them), and ``training_data_`` says what
         it learned from.
     """
-    from newsclass.model import NewsClassifier
+    from joblib import Parallel, delayed
+
+    from newsclass.metrics import cross_validation_tasks, fit_predict, label_metrics
 
     articles, labels = read_corpus(corpus)
     found = _real_or_none(pool) if real else None
     ra, rl = (found[0], found[1]) if found else ([], [])
-    model = NewsClassifier(**DEFAULT_PARAMS).fit(articles + ra, labels + rl)
-    metrics: dict = {}
+    tasks = [delayed(_fit_recipe)(articles + ra, labels + rl)]
     if cv:
-        from newsclass.metrics import cross_validate
-
         # The corpus is cross-validated; real articles join every training fold.
-        metrics["cv"] = cross_validate(articles, labels, DEFAULT_PARAMS, cv, n_jobs=2,
-                                       extra=ra, extra_labels=rl)
+        folds, score = cross_validation_tasks(articles, labels, DEFAULT_PARAMS, cv,
+                                              extra=ra, extra_labels=rl)
+        tasks += folds
         if found:
-            metrics["holdout_may_2020"] = _holdout(articles, labels, found)
+            train, train_labels, test, test_labels = _holdout_split(articles, labels, found)
+            tasks.append(delayed(fit_predict)(DEFAULT_PARAMS, train, train_labels, test))
+    # The final fit, the folds and the hold-out do not depend on one another: one pool of
+    # two processes runs them all, so that no core waits for the slowest step.
+    results = Parallel(n_jobs=min(2, len(tasks)))(tasks)
+    model, metrics = results[0], {}
+    if cv:
+        metrics["cv"] = score(results[1:1 + cv])
+        if found:
+            metrics["holdout_may_2020"] = {
+                "n": len(test), "trained_on_real": len(train) - len(articles),
+                **label_metrics(test_labels, results[-1])}
     model.metrics_ = metrics
     model.training_data_ = {"authored_corpus": len(articles), "real_news": len(ra),
                             "real_news_pool": REAL_POOL.name if found else None}

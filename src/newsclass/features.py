@@ -124,30 +124,42 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: Iterable[Any], y: Any = None, **fit_params) -> sp.csr_matrix:
         """Fit and return the feature matrix, preparing each article once."""
         prepared = self.prepare(X)
-        self._fit_prepared(prepared)
-        return self.transform_prepared(prepared)
+        return self._fit_prepared(prepared)
 
-    def _fit_prepared(self, prepared: list) -> None:
+    def _fit_prepared(self, prepared: list) -> sp.csr_matrix:
+        """Fit every block on prepared articles and return their feature matrix."""
         if not prepared:
             raise ValueError("cannot fit on an empty collection of articles")
         self.segmenter_ = self._segmenter()
         words = [word_ngrams(p[1], self.word_ngram_range) for p in prepared]
         self.word_vectorizer_ = TermTfidf(self.min_df, self.max_df, self.sublinear_tf)
         try:
-            self.word_vectorizer_.fit(words)
+            blocks = [self.word_vectorizer_.fit_transform(words)]
         except ValueError:
             raise ValueError("the training articles contain no words (all empty or "
                              "stopwords only)") from None
         self.char_vectorizer_ = None
         if self.char_ngram_range:
-            self.char_vectorizer_ = self._char_block().fit([p[2] for p in prepared])
+            self.char_vectorizer_ = self._char_block()
+            blocks.append(self.char_vectorizer_.fit_transform([p[2] for p in prepared]))
         self.title_vectorizer_ = None
         titles = [word_ngrams(p[0], self.word_ngram_range) for p in prepared]
         if self.title_weight and any(titles):
-            self.title_vectorizer_ = TermTfidf(1, 1.0, self.sublinear_tf).fit(titles)
-        self.n_features_out_ = sum(len(v.idf_) for v in (
-            self.word_vectorizer_, self.char_vectorizer_, self.title_vectorizer_)
-            if v is not None)
+            self.title_vectorizer_ = TermTfidf(1, 1.0, self.sublinear_tf)
+            blocks.append(self.title_vectorizer_.fit_transform(titles))
+        self.n_features_out_ = sum(b.shape[1] for b in blocks)
+        return self._stack(blocks)
+
+    def _stack(self, blocks: list) -> sp.csr_matrix:
+        """The word, character and title blocks side by side, each scaled by its weight."""
+        weights = [1.0]
+        if self.char_vectorizer_ is not None:
+            weights.append(self.char_weight)
+        if self.title_vectorizer_ is not None:
+            weights.append(self.title_weight)
+        return sp.hstack([b if w == 1.0 else w * b for b, w in zip(blocks, weights,
+                                                                   strict=True)],
+                         format="csr", dtype=np.float32)
 
     def transform(self, X: Iterable[Any]) -> sp.csr_matrix:
         """Return the TF-IDF matrix of articles.
@@ -168,12 +180,11 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         blocks = [self.word_vectorizer_.transform(
             [word_ngrams(p[1], self.word_ngram_range) for p in prepared])]
         if self.char_vectorizer_ is not None:
-            blocks.append(self.char_weight * self.char_vectorizer_.transform(
-                [p[2] for p in prepared]))
+            blocks.append(self.char_vectorizer_.transform([p[2] for p in prepared]))
         if self.title_vectorizer_ is not None:
-            blocks.append(self.title_weight * self.title_vectorizer_.transform(
+            blocks.append(self.title_vectorizer_.transform(
                 [word_ngrams(p[0], self.word_ngram_range) for p in prepared]))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return self._stack(blocks)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Feature names, prefixed by block: ``w:`` words, ``c:`` characters, ``t:`` title."""

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_lengths", "coverage_curve", "cross_validate", "evaluate", "label_metrics",
-           "predict_scored", "scored_metrics"]
+__all__ = ["check_lengths", "coverage_curve", "cross_validate", "cross_validation_tasks",
+           "evaluate", "fit_predict", "label_metrics", "predict_scored", "scored_metrics"]
 
 ROUND = 4
 
@@ -187,6 +187,52 @@ def coverage_curve(y_true: Sequence[str], proba: Any, classes: Sequence[str],
 
 
 
+def fit_predict(params: dict, train: Sequence, train_labels: Sequence,
+                test: Sequence) -> np.ndarray:
+    """Fit a NewsClassifier with `params` on `train` and predict `test` (one task of a
+    cross-validation or a hold-out, runnable in a joblib worker)."""
+    from newsclass.model import NewsClassifier
+
+    return NewsClassifier(**params).fit(train, train_labels).predict(test)
+
+
+def cross_validation_tasks(articles: Sequence, labels: Sequence, params: dict,
+                           folds: int = 5, extra: Sequence = (),
+                           extra_labels: Sequence = ()) -> tuple[list, Any]:
+    """The folds of :func:`cross_validate` as joblib tasks, and how to score their results.
+
+    For callers that run the folds in one ``joblib.Parallel`` with other work (the
+    default recipe runs its final fit and its hold-out beside the folds).
+
+    Returns
+    -------
+    tasks : list
+        ``joblib.delayed`` calls of :func:`fit_predict`, one per fold.
+    score : callable
+        Takes the tasks' results, in order, and returns what :func:`cross_validate`
+        returns.
+    """
+    from joblib import delayed
+    from sklearn.model_selection import StratifiedKFold
+
+    extra, extra_labels = list(extra), list(extra_labels)
+    y = np.asarray(labels)
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=0)
+                  .split(np.zeros(len(y)), y))
+    tasks = [delayed(fit_predict)(params, [articles[i] for i in train] + extra,
+                                  [labels[i] for i in train] + extra_labels,
+                                  [articles[i] for i in test])
+             for train, test in splits]
+
+    def score(results: list) -> dict:
+        pred = np.empty(len(y), dtype=object)
+        for (_, test), predicted in zip(splits, results, strict=True):
+            pred[test] = predicted
+        return {"folds": folds, **label_metrics(y, pred)}
+
+    return tasks, score
+
+
 def cross_validate(articles: Sequence, labels: Sequence, params: dict, folds: int = 5,
                    n_jobs: int | None = None, extra: Sequence = (),
                    extra_labels: Sequence = ()) -> dict:
@@ -211,21 +257,8 @@ def cross_validate(articles: Sequence, labels: Sequence, params: dict, folds: in
     dict
         ``folds`` and :func:`label_metrics` of the out-of-fold predictions.
     """
-    from joblib import Parallel, delayed
-    from sklearn.model_selection import StratifiedKFold
+    from joblib import Parallel
 
-    from newsclass.model import NewsClassifier
-
-    extra, extra_labels = list(extra), list(extra_labels)
-
-    def fold(train: Any, test: Any) -> Any:
-        model = NewsClassifier(**params).fit([articles[i] for i in train] + extra,
-                                             [labels[i] for i in train] + extra_labels)
-        return test, model.predict([articles[i] for i in test])
-
-    y = np.asarray(labels)
-    pred = np.empty(len(y), dtype=object)
-    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
-    for test, predicted in Parallel(n_jobs=n_jobs)(delayed(fold)(tr, te) for tr, te in splits):
-        pred[test] = predicted
-    return {"folds": folds, **label_metrics(y, pred)}
+    tasks, score = cross_validation_tasks(articles, labels, params, folds, extra,
+                                          extra_labels)
+    return score(Parallel(n_jobs=n_jobs)(tasks))

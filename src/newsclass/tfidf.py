@@ -35,11 +35,13 @@ def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 
 def _weigh(doc_ids: np.ndarray, feature_ids: np.ndarray, n_docs: int, idf: np.ndarray,
-           sublinear_tf: bool) -> sp.csr_matrix:
-    """Count (document, feature) pairs, then TF-IDF and L2-normalise each row."""
-    counts = sp.csr_matrix(
-        (np.ones(len(doc_ids), dtype=np.float32), (doc_ids, feature_ids)),
-        shape=(n_docs, len(idf)), dtype=np.float32)
+           sublinear_tf: bool, counts: np.ndarray | None = None) -> sp.csr_matrix:
+    """Count (document, feature) pairs (each once, or `counts` times), then TF-IDF and
+    L2-normalise each row."""
+    ones = np.ones(len(doc_ids), dtype=np.float32) if counts is None else counts.astype(
+        np.float32)
+    counts = sp.csr_matrix((ones, (doc_ids, feature_ids)), shape=(n_docs, len(idf)),
+                           dtype=np.float32)
     counts.sum_duplicates()
     data = counts.data
     if sublinear_tf:
@@ -89,19 +91,38 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     def fit(self, texts: Sequence[str], y: object = None) -> CharNgramTfidf:
         """Learn the n-gram vocabulary and IDF weights from `texts`."""
         texts = list(texts)
-        keys, docs = self._grams(texts)
+        self._fit_keys(*self._grams(texts), len(texts))
+        return self
+
+    def fit_transform(self, texts: Sequence[str], y: object = None) -> sp.csr_matrix:
+        """Fit, and return the TF-IDF matrix of `texts`, finding their n-grams once."""
+        texts = list(texts)
+        keys, docs, counts = self._fit_keys(*self._grams(texts), len(texts))
+        columns = np.searchsorted(self.keys_, keys)
+        known = columns < len(self.keys_)
+        known[known] = self.keys_[columns[known]] == keys[known]
+        return _weigh(docs[known], columns[known], len(texts), self.idf_, self.sublinear_tf,
+                      counts[known])
+
+    def _fit_keys(self, keys: np.ndarray, docs: np.ndarray,
+                  n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Set the vocabulary and IDF from the n-grams of `n_docs` texts; return each
+        distinct (n-gram, text) pair with its count."""
         order = np.lexsort((docs, keys))
         keys, docs = keys[order], docs[order]
         first = np.ones(len(keys), dtype=bool)
         first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        vocab, df = np.unique(keys[first], return_counts=True)
-        lo, hi = _df_limits(self.min_df, self.max_df, len(texts))
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(keys)))
+        keys, docs = keys[starts], docs[starts]
+        vocab, df = np.unique(keys, return_counts=True)
+        lo, hi = _df_limits(self.min_df, self.max_df, n_docs)
         keep = (df >= lo) & (df <= hi)
         if not keep.any():
             raise ValueError("no character n-grams left after min_df/max_df")
         self.keys_ = vocab[keep]
-        self.idf_ = _idf(df[keep], len(texts))
-        return self
+        self.idf_ = _idf(df[keep], n_docs)
+        return keys, docs, counts
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF matrix of `texts` over the learned vocabulary."""
