@@ -31,6 +31,7 @@ import os
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -394,9 +395,8 @@ class _Block:
         else:
             field = 0 if self.kind == "title" else 1
             lists = [word_ngrams(p[field], self.ngram_range) for p in prepared]
-            get = self.vocabulary.get
-            cols = np.fromiter((get(t, -1) for terms in lists for t in terms),
-                               dtype=np.int64)
+            cols = np.fromiter(map(self.vocabulary.get, chain.from_iterable(lists),
+                                   repeat(-1)), dtype=np.int64)
             rows = np.repeat(np.arange(len(lists), dtype=np.int64),
                              [len(t) for t in lists])
         known = cols >= 0

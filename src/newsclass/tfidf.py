@@ -12,6 +12,7 @@ vectorised hash table (:mod:`newsclass.grams`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -190,9 +191,8 @@ class TermTfidf(TransformerMixin, BaseEstimator):
         """TF-IDF matrix of lists of terms over the learned vocabulary."""
         check_is_fitted(self, "vocabulary_")
         docs = list(docs)
-        get = self.vocabulary_.get
-        ids = [get(t, -1) for terms in docs for t in terms]
-        feature_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        feature_ids = np.fromiter(map(self.vocabulary_.get, chain.from_iterable(docs),
+                                      repeat(-1)), dtype=np.int64)
         lengths = np.fromiter((len(terms) for terms in docs), dtype=np.int64, count=len(docs))
         doc_ids = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         known = feature_ids >= 0
