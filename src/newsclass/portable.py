@@ -309,6 +309,18 @@ def _array(path: Path, zf: zipfile.ZipFile, card: dict, name: str) -> Any:
     return array
 
 
+_WORD_LISTS = ("user_words", "stopwords")
+
+
+def _build_tokenizer(segmenter: Segmenter) -> None:
+    """Load the segmenter's dictionary ahead of the first article; a failure here is
+    left for the first article to raise, in the caller's thread."""
+    try:
+        _ = segmenter.tokenizer
+    except Exception:  # raised again, with its context, on first use
+        pass
+
+
 def load_portable(path: str | os.PathLike) -> PortableClassifier:
     """Read a portable model file into a :class:`PortableClassifier`.
 
@@ -336,12 +348,13 @@ def load_portable(path: str | os.PathLike) -> PortableClassifier:
                 import_backend(seg["backend"])
             except SegmenterBackendError as exc:
                 raise ModelFileError(f"model file {path} cannot run here: {exc}") from None
-            # The tokenizer builds its dictionary in a thread while the arrays are read.
-            segmenter = Segmenter(user_dict=_array(path, zf, card, "user_words"),
-                                  stopwords=_array(path, zf, card, "stopwords"),
+            words = {name: _array(path, zf, card, name) for name in _WORD_LISTS}
+            segmenter = Segmenter(user_dict=words["user_words"], stopwords=words["stopwords"],
                                   hmm=seg["hmm"], backend=seg["backend"])
-            threading.Thread(target=lambda: segmenter.tokenizer, daemon=True).start()
-            arrays = {name: _array(path, zf, card, name) for name in sorted(card["arrays"])}
+            # The tokenizer builds its dictionary in a thread while the arrays are read.
+            threading.Thread(target=_build_tokenizer, args=(segmenter,), daemon=True).start()
+            arrays = {name: _array(path, zf, card, name) for name in sorted(card["arrays"])
+                      if name not in _WORD_LISTS}
             return PortableClassifier(card, arrays, path, segmenter)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             if isinstance(exc, ModelFileError):
