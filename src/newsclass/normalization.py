@@ -39,8 +39,10 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_INNER = "，、“”‘’《》〈〉「」『』【】（）〔〕—·"
 _FINAL = "。！？!?…；;：:"
 # A single line break between two CJK characters, with no sentence-final mark before it.
+# The pattern starts with the line break itself, so that the search jumps from break to
+# break; the lookbehinds then check the two characters before it.
 _BROKEN_LINE_RE = re.compile(
-    f"(?<=[{HAN}{_CJK_INNER}])(?<![{_FINAL}][”’」』）)])\n(?=[{HAN}{_CJK_INNER}])")
+    f"\n(?<=[{HAN}{_CJK_INNER}]\n)(?<![{_FINAL}][”’」』）)]\n)(?=[{HAN}{_CJK_INNER}])")
 
 
 def join_broken_lines(text: str) -> str:
@@ -124,10 +126,11 @@ def normalize(text: str) -> str:
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
     text = _NEWLINE_RE.sub("\n", text)
     text = _INVISIBLE_RE.sub("", text)
-    text = _nfkc(text)
-    # NFKC can expose new invisible characters or line separators only in theory; a
-    # second pass keeps the function idempotent at negligible cost.
-    text = _INVISIBLE_RE.sub("", _NEWLINE_RE.sub("\n", text))
+    composed = _nfkc(text)
+    if composed is not text:
+        # NFKC can expose new invisible characters or line separators only in theory; a
+        # second pass keeps the function idempotent (and is needed only when NFKC ran).
+        text = _INVISIBLE_RE.sub("", _NEWLINE_RE.sub("\n", composed))
     text = _SPACE_RE.sub(" ", text)
     text = _LINE_EDGE_RE.sub("\n", text)
     text = _BLANK_LINES_RE.sub("\n\n", text)
