@@ -55,6 +55,7 @@ __all__ = [
     "input_files",
     "input_format_of",
     "iter_inputs",
+    "json_type",
     "os_reason",
     "read_text",
     "sniff_format",
@@ -371,7 +372,8 @@ def _undecodable(error: UnicodeDecodeError, encoding: str, where: str,
             f"{bad} at byte {error.start - line_start + 1} of the line)")
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """How a JSON value's type reads in an error message (\"a string\", \"null\", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -391,7 +393,7 @@ _MISSING = object()
 
 
 def _wrong_type(name: str, value: Any, expected: str = "a string") -> str:
-    return f"field '{name}' is {_json_type(value)}, expected {expected}"
+    return f"field '{name}' is {json_type(value)}, expected {expected}"
 
 
 def _record(fields: Any, source: str, position: str, n: int, encoding: str,
@@ -491,7 +493,7 @@ def _read_jsonl(head: bytes, stream: BinaryIO, source: str, encoding: str, opts:
             continue
         if not isinstance(fields, dict):
             yield InputError(source, position,
-                             f"JSON line is not an object: got {_json_type(fields)}")
+                             f"JSON line is not an object: got {json_type(fields)}")
             continue
         yield _record(fields, source, position, n, encoding, opts, label)
     if lines.failure is not None:

@@ -26,21 +26,20 @@ import os
 from typing import Any
 
 from newsclass.articles import split_page
+from newsclass.batch import MAX_CHARS
 from newsclass.default_model import as_model, default_model_path
 from newsclass.labels import label_name
 from newsclass.persistence import ModelFileError, read_card
+from newsclass.readers import json_type
 from newsclass.runners import DetailOptions, classify
 from newsclass.webapp import missing_web_extra
 
-__all__ = ["MAX_ARTICLES", "MAX_BYTES", "MAX_CHARS", "RequestError", "parse_label_request",
-           "serve_app"]
+__all__ = ["MAX_ARTICLES", "MAX_BYTES", "RequestError", "parse_label_request", "serve_app"]
 
 #: Largest request body accepted, in bytes.
 MAX_BYTES = 10 * 1024 * 1024
 #: Most articles in one request.
 MAX_ARTICLES = 1000
-#: Characters of an article that are classified (as ``newsclass label`` does).
-MAX_CHARS = 100_000
 #: Most explaining terms per article.
 MAX_EXPLAIN = 50
 
@@ -57,15 +56,9 @@ class RequestError(ValueError):
         return {"detail": [{"loc": self.loc, "msg": self.msg, "type": self.kind}]}
 
 
-def _json_type(value: Any) -> str:
-    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
-             str: "a string", list: "an array", dict: "an object"}
-    return names.get(type(value), type(value).__name__)
-
-
 def _string(value: Any, loc: list) -> str:
     if not isinstance(value, str):
-        raise RequestError(422, loc, f"expected a string, got {_json_type(value)}",
+        raise RequestError(422, loc, f"expected a string, got {json_type(value)}",
                            "string_type")
     try:
         value.encode("utf-8")
@@ -98,7 +91,7 @@ def _options(body: dict, n_labels: int) -> DetailOptions:
 def _article(value: Any, loc: list) -> dict:
     """An article of a request, checked: ``{"id", "title", "body"}``."""
     if not isinstance(value, dict):
-        raise RequestError(422, loc, f"expected an article object, got {_json_type(value)}",
+        raise RequestError(422, loc, f"expected an article object, got {json_type(value)}",
                            "dict_type")
     if "body" in value and "text" in value:
         raise RequestError(422, [*loc, "text"], "give the article's text as body or as "
@@ -145,14 +138,14 @@ def parse_label_request(data: Any, n_labels: int = 5) -> tuple[list[dict], Detai
     if not isinstance(data, dict):
         raise RequestError(422, ["body"], "expected a JSON object: an article "
                            "({\"title\", \"body\"} or {\"text\"}) or {\"articles\": [...]}, "
-                           f"got {_json_type(data)}", "dict_type")
+                           f"got {json_type(data)}", "dict_type")
     options = _options(data, n_labels)
     if "articles" not in data:
         return [_article(data, ["body"])], options, False
     items = data["articles"]
     if not isinstance(items, list):
         raise RequestError(422, ["body", "articles"],
-                           f"expected an array of articles, got {_json_type(items)}",
+                           f"expected an array of articles, got {json_type(items)}",
                            "list_type")
     if len(items) > MAX_ARTICLES:
         raise RequestError(413, ["body", "articles"], f"{len(items)} articles in one "
@@ -331,7 +324,7 @@ def _label_routes(app: Any, model: Any, max_bytes: int) -> None:
 def _split_request(data: Any, n_labels: int) -> tuple[str, DetailOptions]:
     if not isinstance(data, dict):
         raise RequestError(422, ["body"], "expected a JSON object {\"page\": \"...\"}, got "
-                           f"{_json_type(data)}", "dict_type")
+                           f"{json_type(data)}", "dict_type")
     if "page" not in data:
         raise RequestError(422, ["body", "page"], "missing: the page's text", "missing")
     return _string(data["page"], ["body", "page"]), _options(data, n_labels)
