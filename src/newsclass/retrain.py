@@ -157,12 +157,6 @@ def read_reviewed(corrections: str | os.PathLike, texts: list | None = None,
     return out
 
 
-def _fit(params: dict, articles: list, labels: list) -> Any:
-    from newsclass.model import NewsClassifier
-
-    return NewsClassifier(**params).fit(articles, labels)
-
-
 def reviewed_cv(base: list, base_labels: list, reviewed: Reviewed, params: dict,
                 folds: int) -> dict:
     """Out-of-fold scores of the retrained recipe on the reviewed articles: each fold of
@@ -170,15 +164,15 @@ def reviewed_cv(base: list, base_labels: list, reviewed: Reviewed, params: dict,
     import numpy as np
     from sklearn.model_selection import KFold
 
-    from newsclass.metrics import label_metrics
+    from newsclass.metrics import fit_predict, label_metrics
 
     arts, labs = reviewed.articles, reviewed.labels
     folds = min(folds, len(arts))
     pred = np.empty(len(arts), dtype=object)
     for train, test in KFold(folds, shuffle=True, random_state=0).split(arts):
-        model = _fit(params, base + [arts[i] for i in train],
-                     base_labels + [labs[i] for i in train])
-        pred[test] = model.predict([arts[i] for i in test])
+        pred[test] = fit_predict(params, base + [arts[i] for i in train],
+                                 base_labels + [labs[i] for i in train],
+                                 [arts[i] for i in test])
     return {"folds": folds, **label_metrics(labs, pred)}
 
 
@@ -228,6 +222,9 @@ def retrain(articles: list, labels: list, reviewed: Reviewed, params: dict, cv: 
         if len(reviewed.articles) >= 2 and cv >= 2:
             metrics["reviewed_after"] = reviewed_cv(articles + ea, labels + el, reviewed,
                                                     params, cv)
-    model = _fit(params, articles + ea + reviewed.articles, labels + el + reviewed.labels)
+    from newsclass.model import NewsClassifier
+
+    model = NewsClassifier(**params).fit(articles + ea + reviewed.articles,
+                                         labels + el + reviewed.labels)
     return model, metrics
 
