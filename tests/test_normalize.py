@@ -1,9 +1,13 @@
+import re
 import sys
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclass import normalize
+from newsclass.normalization import join_broken_lines
 
 
 def test_full_width_ascii_becomes_half_width():
@@ -59,3 +63,39 @@ def test_invisible_character_list_matches_unicodedata():
                if unicodedata.category(chr(c)) in ("Cc", "Cf", "Cs")
                and chr(c) not in keep and not _INVISIBLE_RE.match(chr(c))]
     assert missing == []
+
+
+def test_nfkc_never_exposes_invisible_characters_or_line_separators():
+    # normalize() removes them before NFKC only; this is why one pass is enough.
+    from newsclass.normalization import _INVISIBLE_RE, _NEWLINE_RE
+
+    exposing = []
+    for c in range(sys.maxunicode + 1):
+        char = chr(c)
+        if 0xD800 <= c < 0xE000 or _INVISIBLE_RE.match(char) or _NEWLINE_RE.match(char):
+            continue
+        composed = unicodedata.normalize("NFKC", char)
+        if composed != char and (_INVISIBLE_RE.search(composed)
+                                 or _NEWLINE_RE.search(composed)):
+            exposing.append(hex(c))
+    assert exposing == []
+
+
+def _step_by_step(text):
+    """The rules of normalize() one substitution at a time, as its docstring says."""
+    text = re.sub("\r\n|[\r\u2028\u2029\x85]", "\n", text)
+    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\ufeff\ud800-\udfff"
+                  "\ufdd0-\ufdef]", "", text)
+    kept = "，：；！？（）…"  # (the alphabet below has no combining marks)
+    text = "".join(c if c in kept else unicodedata.normalize("NFKC", c) for c in text)
+    text = re.sub(r"[^\S\n]+", " ", text)
+    text = re.sub(r" ?\n ?", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return join_broken_lines(text).strip()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=" \n\t\r\u3000\xa0\u2003\u2028\u2029\x85\u200b\ufeff\x0b\x1c"
+                        "\u00ad，。：（）科技人大Ａ１①a", max_size=16))
+def test_white_space_folds_as_the_step_by_step_rules(text):
+    assert normalize(text) == _step_by_step(text)

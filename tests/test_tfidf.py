@@ -92,3 +92,21 @@ def test_char_fit_transform_equals_fit_then_transform(texts, min_df):
     twice = CharNgramTfidf((1, 3), min_df=min_df).fit(texts).transform(texts)
     assert (once != twice).nnz == 0 and once.shape == twice.shape
     np.testing.assert_array_equal(once.indices, twice.indices)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("科技人大 \n\t\u3000\ufdd0Ab1，")),
+                        max_size=12), min_size=1, max_size=6),
+       st.sampled_from([(1, 1), (1, 3), (2, 3), (3, 3)]))
+@settings(max_examples=300, deadline=None)
+def test_quick_queries_find_the_same_ngrams_in_normalised_text(raw, ngram_range):
+    """Joined by a noncharacter, texts give extra n-grams that no vocabulary holds, and
+    those of each text, each counted for its own text."""
+    from newsclass import normalize
+    from newsclass.grams import char_ngram_keys, char_ngram_queries
+
+    texts = [normalize(t).lower() for t in raw]
+    keys, docs = char_ngram_keys(texts, ngram_range)
+    queries, rows = char_ngram_queries(texts, ngram_range, normalized=True)
+    known = np.isin(queries, keys)  # every n-gram of these texts is in the vocabulary
+    expected = sorted(zip(docs.tolist(), keys.tolist()))
+    assert sorted(zip(rows[known].tolist(), queries[known].tolist())) == expected

@@ -18,8 +18,8 @@ from newsclass.documents import Document
 from newsclass.normalization import normalize as normalize_text
 from newsclass.segment import Segmenter
 
-__all__ = ["BITS", "MAX_N", "KeyTable", "char_ngram_keys", "key_to_text",
-           "prepare_documents", "word_ngrams"]
+__all__ = ["BITS", "MAX_N", "KeyTable", "char_ngram_keys", "char_ngram_queries",
+           "key_to_text", "prepare_documents", "word_ngrams"]
 
 BITS = 21  # every code point is below 0x110000 < 2**21
 MAX_N = 3  # three 21-bit code points fill 63 bits
@@ -31,7 +31,8 @@ def _identity(text: str) -> str:
 
 
 def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
-                      normalize: bool = True) -> list[tuple[list[str], list[str], str]]:
+                      normalize: bool = True, clean: bool = True
+                      ) -> list[tuple[list[str], list[str], str]]:
     """Normalise and segment articles once, for every feature block.
 
     Parameters
@@ -40,6 +41,8 @@ def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
     segmenter : Segmenter
     normalize : bool, default=True
         Pass titles and bodies through :func:`newsclass.normalize` first.
+    clean : bool, default=True
+        Drop white space and stopwords from the words (see :meth:`Segmenter.cut`).
 
     Returns
     -------
@@ -52,8 +55,8 @@ def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
     out = []
     for doc in docs:
         title, body = norm(doc.title).lower(), norm(doc.body).lower()
-        title_words = segmenter.cut(title) if title else []
-        words = title_words + segmenter.cut(body)
+        title_words = segmenter.cut(title, clean) if title else []
+        words = title_words + segmenter.cut(body, clean)
         out.append((title_words, words, f"{title}\n{body}" if title else body))
     return out
 
@@ -116,6 +119,52 @@ def char_ngram_keys(texts: Sequence[str], ngram_range: tuple[int, int]
             fits = left[:len(packed)] >= n
             keys.append(packed[fits])
             docs.append(doc[:len(packed)][fits])
+    return np.concatenate(keys), np.concatenate(docs)
+
+
+# A noncharacter, which normalize() removes: no normalised text and no n-gram learned
+# from one holds it, so n-grams across it find no column.
+_SEPARATOR = "\ufdd0"
+
+
+def char_ngram_queries(texts: Sequence[str], ngram_range: tuple[int, int],
+                       normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Packed character n-grams of every text to look up in a vocabulary, and the index
+    of the text each comes from.
+
+    With ``normalized=True`` (texts from :func:`newsclass.normalize`, lower-cased) this
+    is quicker than :func:`char_ngram_keys`: the texts are joined by a character that
+    normalisation removes, and the n-grams that span two texts are kept, since they
+    hold that character and so are in no vocabulary. Otherwise it is
+    :func:`char_ngram_keys`.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    ngram_range : (int, int)
+        Smallest and largest n, within (1, 3).
+    normalized : bool, default=False
+
+    Returns
+    -------
+    keys, docs : ndarray of int64
+    """
+    lo, hi = ngram_range
+    if not normalized or not 1 <= lo <= hi <= MAX_N:
+        return char_ngram_keys(texts, ngram_range)
+    # Normalised text has no white space but single spaces, line breaks and blank lines.
+    texts = [t.replace("\n\n", " ") for t in texts]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    joined = _SEPARATOR.join(texts).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    keys, docs, packed = [], [], codes
+    for n in range(1, hi + 1):
+        if n > 1:
+            packed = (packed[:-1] << BITS) | codes[n - 1:]
+        if n >= lo:
+            keys.append(packed)
+            docs.append(doc[:len(packed)])
     return np.concatenate(keys), np.concatenate(docs)
 
 

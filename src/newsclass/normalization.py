@@ -28,9 +28,10 @@ _INVISIBLE_RE = re.compile(
     "]"
 )
 _NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85]")
-_SPACE_RE = re.compile(r"[^\S\n]+")
-_LINE_EDGE_RE = re.compile(r" ?\n ?")
-_BLANK_LINES_RE = re.compile(r"\n{3,}")
+# Either of the two above: one scan finds whether a text needs them (most do not).
+_ODD_RE = re.compile(f"{_NEWLINE_RE.pattern}|{_INVISIBLE_RE.pattern}")
+# White space other than a lone space or line break: folded by _fold_space.
+_SPACES_RE = re.compile(r"\s{2,}|[^\S \n]")
 
 #: Han characters, as a regular-expression class body: the CJK unified ideographs with
 #: extension A, the compatibility ideographs and the supplementary planes' extensions.
@@ -124,15 +125,15 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    text = _NEWLINE_RE.sub("\n", text)
-    text = _INVISIBLE_RE.sub("", text)
-    composed = _nfkc(text)
-    if composed is not text:
-        # NFKC can expose new invisible characters or line separators only in theory; a
-        # second pass keeps the function idempotent (and is needed only when NFKC ran).
-        text = _INVISIBLE_RE.sub("", _NEWLINE_RE.sub("\n", composed))
-    text = _SPACE_RE.sub(" ", text)
-    text = _LINE_EDGE_RE.sub("\n", text)
-    text = _BLANK_LINES_RE.sub("\n\n", text)
-    text = join_broken_lines(text)
-    return text.strip()
+    if _ODD_RE.search(text):
+        text = _INVISIBLE_RE.sub("", _NEWLINE_RE.sub("\n", text))
+    # No character's NFKC form holds an invisible character or a line separator (a
+    # test checks every code point), so none of those can appear from here on.
+    text = _SPACES_RE.sub(_fold_space, _nfkc(text))
+    return join_broken_lines(text).strip()
+
+
+def _fold_space(match: re.Match) -> str:
+    """A run of white space as one space, or the line break or blank line it holds."""
+    breaks = match.group().count("\n")
+    return " " if not breaks else "\n" if breaks == 1 else "\n\n"

@@ -38,7 +38,13 @@ from typing import Any
 import numpy as np
 
 from newsclass.documents import as_documents
-from newsclass.grams import KeyTable, char_ngram_keys, key_to_text, prepare_documents, word_ngrams
+from newsclass.grams import (
+    KeyTable,
+    char_ngram_queries,
+    key_to_text,
+    prepare_documents,
+    word_ngrams,
+)
 from newsclass.segment import Segmenter, SegmenterBackendError, import_backend
 
 __all__ = [
@@ -367,8 +373,9 @@ def load_portable(path: str | os.PathLike) -> PortableClassifier:
 class _Block:
     """One TF-IDF block: how to find its columns, its IDF and weight."""
 
-    def __init__(self, spec: dict, arrays: dict, offset: int) -> None:
+    def __init__(self, spec: dict, arrays: dict, offset: int, normalized: bool) -> None:
         self.kind, self.weight = spec["kind"], float(spec["weight"])
+        self.normalized = normalized  # the texts it gets went through normalize()
         self.ngram_range = tuple(spec["ngram_range"])
         self.sublinear_tf = bool(spec["sublinear_tf"])
         self.idf = arrays[f"{self.kind}_idf"]
@@ -403,11 +410,13 @@ class _Block:
     def columns(self, prepared: list) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known term occurrence of the prepared articles."""
         if self.kind == "char":
-            keys, rows = char_ngram_keys([p[2] for p in prepared], self.ngram_range)
+            keys, rows = char_ngram_queries([p[2] for p in prepared], self.ngram_range,
+                                            self.normalized)
             cols = self._lookup(keys)
         else:
             field = 0 if self.kind == "title" else 1
-            lists = [word_ngrams(p[field], self.ngram_range) for p in prepared]
+            lists = [p[field] if self.ngram_range == (1, 1)
+                     else word_ngrams(p[field], self.ngram_range) for p in prepared]
             cols = np.fromiter(map(self.vocabulary.get, chain.from_iterable(lists),
                                    repeat(-1)), dtype=np.int64)
             rows = np.repeat(np.arange(len(lists), dtype=np.int64),
@@ -415,17 +424,31 @@ class _Block:
         known = cols >= 0
         return rows[known], cols[known]
 
+    def counts(self, prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns (in this block) and counts of the terms of the prepared
+        articles, ordered by row and then column."""
+        rows, cols = self.columns(prepared)
+        n_cols = len(self.idf)
+        # (row, column) pairs sort twice as fast in 32 bits, when they fit.
+        kind = np.uint32 if len(prepared) * n_cols < 2 ** 32 else np.int64
+        pair, counts = np.unique(rows.astype(kind) * kind(n_cols) + cols.astype(kind),
+                                 return_counts=True)
+        pair = pair.astype(np.int64)
+        return pair // n_cols, pair % n_cols, counts
+
+    def term_frequency(self, counts: np.ndarray, dtype: type) -> np.ndarray:
+        """Counts as the block weighs them: ``1 + log(count)`` when `sublinear_tf`."""
+        tf = counts.astype(dtype)
+        if self.sublinear_tf:
+            np.log(tf, out=tf)
+            tf += 1.0
+        return tf
+
     def tfidf(self, prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows, global columns and values of this block, each row L2-normalised and
         scaled by the block's weight (float32, as the estimator computes them)."""
-        rows, cols = self.columns(prepared)
-        n_cols = len(self.idf)
-        pair, counts = np.unique(rows * n_cols + cols, return_counts=True)
-        rows, cols = pair // n_cols, pair % n_cols
-        data = counts.astype(np.float32)
-        if self.sublinear_tf:
-            np.log(data, out=data)
-            data += 1.0
+        rows, cols, counts = self.counts(prepared)
+        data = self.term_frequency(counts, np.float32)
         data *= self.idf[cols]
         _normalise_rows(rows, data, len(prepared))
         if self.weight != 1.0:
@@ -475,10 +498,15 @@ class PortableClassifier:
         self.segmenter_ = segmenter
         self.blocks_, offset = [], 0
         for spec in model["blocks"]:
-            block = _Block(spec, arrays, offset)
+            block = _Block(spec, arrays, offset, self.normalize)
             self.blocks_.append(block)
             offset += len(block.idf)
         self.n_features_ = offset
+        # Single words are looked up in vocabularies without stopwords or white space:
+        # then the segmenter need not drop them first (word pairs do need it).
+        self._clean_words = not all(
+            b.ngram_range == (1, 1) and segmenter.keeps_all(b.vocabulary)
+            for b in self.blocks_ if b.kind != "char")
         self.term_weights_ = arrays.get("term_weights")
         self.coef_, self.intercept_ = arrays["coef"], arrays["intercept"]
         self.calibration = model["calibration"]
@@ -496,6 +524,7 @@ class PortableClassifier:
         self.training_sha256_ = training.get("sha256")
         self.training_data_ = training.get("sources")
         self._terms = None
+        self._tables = None
 
     def _calibrators(self, arrays: dict) -> list:
         n = len(self.intercept_)
@@ -520,12 +549,18 @@ class PortableClassifier:
                               .encode()).hexdigest()
 
     # -- features -------------------------------------------------------------------------
-    def _features(self, X: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        prepared = prepare_documents(as_documents(X), self.segmenter_, self.normalize)
+    def _prepare(self, X: Iterable[Any]) -> list:
+        prepared = prepare_documents(as_documents(X), self.segmenter_, self.normalize,
+                                     self._clean_words)
         for i, p in enumerate(prepared):
-            if not p[1] and not p[2].strip():
+            if not p[2].strip():  # white space only: no words either
                 raise ValueError(f"article {i} is empty (no title and no body): there is "
                                  "nothing to label")
+        return prepared
+
+    def _features(self, prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Rows, columns and values of the articles' feature matrix, as the estimator
+        computes it (for explanations)."""
         parts = [b.tfidf(prepared) for b in self.blocks_]
         rows = np.concatenate([p[0] for p in parts])
         cols = np.concatenate([p[1] for p in parts])
@@ -535,14 +570,48 @@ class PortableClassifier:
             _normalise_rows(rows, data, len(prepared))
         return rows, cols, data, len(prepared)
 
-    def _scores(self, rows: np.ndarray, cols: np.ndarray, data: np.ndarray,
-                n: int) -> np.ndarray:
-        values = data.astype(np.float64)
-        scores = np.empty((n, len(self.intercept_)))
-        for k in range(len(self.intercept_)):
-            scores[:, k] = np.bincount(rows, weights=values * self.coef_[k, cols],
-                                       minlength=n) + self.intercept_[k]
-        return scores
+    def _score_table(self, block: _Block) -> np.ndarray:
+        """Per column of `block`: its IDF, IDF × term weight and IDF × term weight ×
+        each class's coefficient, side by side, so that scoring a term reads one row."""
+        if self._tables is None:
+            self._tables = {}
+        table = self._tables.get(block.kind)
+        if table is None:
+            span = slice(block.offset, block.offset + len(block.idf))
+            idf = block.idf.astype(np.float64)
+            weighted = idf if self.term_weights_ is None else idf * self.term_weights_[span]
+            table = np.empty((len(idf), 2 + len(self.intercept_)))
+            table[:, 0], table[:, 1] = idf, weighted
+            table[:, 2:] = (self.coef_[:, span] * weighted).T
+            self._tables[block.kind] = table
+        return table
+
+    def _scores(self, prepared: list) -> np.ndarray:
+        """SVM scores of prepared articles, straight from term counts.
+
+        A score is linear in the features, so each block's L2 norm, weight and the
+        norm after term weighting (when the model has term weights) scale sums per
+        article instead of every feature value.
+        """
+        n = len(prepared)
+        sums = np.zeros((n, len(self.intercept_)))
+        norm2 = np.zeros(n)
+        for block in self.blocks_:
+            rows, cols, counts = block.counts(prepared)
+            if not len(rows):
+                continue
+            terms = np.take(self._score_table(block), cols, axis=0)  # faster than [cols]
+            terms *= block.term_frequency(counts, np.float64)[:, None]
+            starts = np.flatnonzero(np.diff(rows, prepend=-1))
+            present = rows[starts]
+            squares = np.add.reduceat(terms[:, :2] ** 2, starts, axis=0)
+            scale = block.weight / np.sqrt(squares[:, 0])
+            sums[present] += np.add.reduceat(terms[:, 2:], starts, axis=0) * scale[:, None]
+            norm2[present] += squares[:, 1] * scale ** 2
+        if self.term_weights_ is not None:
+            norm2[norm2 == 0] = 1.0
+            sums /= np.sqrt(norm2)[:, None]
+        return sums + self.intercept_
 
     def _proba(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)
@@ -566,12 +635,12 @@ class PortableClassifier:
     # -- prediction -----------------------------------------------------------------------
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """Uncalibrated SVM scores, as ``NewsClassifier.decision_function``."""
-        scores = self._scores(*self._features(X))
+        scores = self._scores(self._prepare(X))
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Calibrated probability of each label; columns follow `classes_`."""
-        return self._proba(self._scores(*self._features(X)))
+        return self._proba(self._scores(self._prepare(X)))
 
     def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
         """The labels :meth:`predict` gives for rows of probabilities."""
@@ -592,10 +661,12 @@ class PortableClassifier:
         pass (see ``NewsClassifier.predict_details``)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        rows, cols, data, n = self._features(X)
-        proba = self._proba(self._scores(rows, cols, data, n))
+        prepared = self._prepare(X)
+        n = len(prepared)
+        proba = self._proba(self._scores(prepared))
         labels = self.labels_from_proba(proba, threshold)
         if terms:  # each article's features together, for its explanation
+            rows, cols, data, _ = self._features(prepared)
             order = np.argsort(rows, kind="stable")
             rows, cols, data = rows[order], cols[order], data[order]
         starts = np.searchsorted(rows, np.arange(n + 1)) if terms else None
@@ -612,9 +683,10 @@ class PortableClassifier:
                 label: Any = None) -> list[tuple[str, float]]:
         """The terms that pushed an article towards (or away from) a label (see
         ``NewsClassifier.explain``)."""
-        rows, cols, data, n = self._features([text])
+        prepared = self._prepare([text])
         if label is None:
-            label = self.labels_from_proba(self._proba(self._scores(rows, cols, data, n)))[0]
+            label = self.labels_from_proba(self._proba(self._scores(prepared)))[0]
+        _, cols, data, _ = self._features(prepared)
         return self._explain(cols, data, label, top)
 
     def _explain(self, cols: np.ndarray, data: np.ndarray, label: Any,

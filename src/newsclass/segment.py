@@ -231,26 +231,48 @@ class Segmenter:
                 self._cut = lambda text: tok.lcut(text, HMM=hmm)
         return self._cut
 
-    def cut(self, text: str) -> list[str]:
+    def cut(self, text: str, clean: bool = True) -> list[str]:
         """Segment one text into words.
 
         Parameters
         ----------
         text : str
             Text to segment (normally already passed through :func:`newsclass.normalize`).
+        clean : bool, default=True
+            Drop white space and stopwords. ``False`` keeps every word the backend
+            returns: quicker, for looking single words up in a vocabulary that holds
+            neither.
 
         Returns
         -------
         list of str
-            The words, in order, without white space and stopwords.
+            The words, in order.
         """
         if not isinstance(text, str):
             raise TypeError(f"Segmenter.cut() expects str, got {type(text).__name__}")
+        if not clean:
+            return self._cutter()(text)
         skip = self._skip
         words = [w for w in self._cutter()(text) if w not in skip]
         if _SPACE.search("".join(words)):  # rare: some other white space, or inside words
             words = [w for w in words if not w.isspace()]
         return words
+
+    def keeps_all(self, words: Iterable[str]) -> bool:
+        """Whether :meth:`cut` keeps every one of `words`: none is a stopword or white
+        space. A vocabulary learned from cut words always passes; then its single words
+        can be looked up in ``cut(text, clean=False)`` with the same result.
+
+        Parameters
+        ----------
+        words : iterable of str
+
+        Returns
+        -------
+        bool
+        """
+        skip = self._skip
+        return not any(w in skip or w.isspace() for w in words)
 
     @property
     def _skip(self) -> frozenset:
