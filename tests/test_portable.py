@@ -70,6 +70,7 @@ def test_same_labels_and_probabilities_as_the_estimator(corpus_model, exported):
     ({"calibration": "isotonic", "nb_weight": 0.0, "calibration_cv": 3}, None),
     ({"calibration_cv": 3, "char_ngram_range": None, "word_ngram_range": (1, 2)}, "int"),
     ({"calibration_cv": 3}, "two"),
+    ({"calibration_cv": 3, "normalize": False, "char_ngram_range": (2, 3)}, None),
 ])
 def test_other_recipes_round_trip(tmp_path, params, y):
     texts, labels = list(TEXTS), list(LABELS)

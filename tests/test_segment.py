@@ -126,3 +126,18 @@ def test_overhead_over_plain_jieba_is_small():
 
     # Generous bound for a shared CI machine; benchmarks/segment_speed.py measures it.
     assert best(seg.cut) <= best(lambda t: tok.lcut(t, HMM=False)) * 1.5
+
+
+def test_uncleaned_words_are_the_backend_words_and_cover_the_text():
+    seg = Segmenter()
+    text = "市人大常委会 召开会议，审议\n科技创新条例的草案。"
+    raw = seg.cut(text, clean=False)
+    assert "".join(raw) == text  # nothing dropped: stopwords and spaces are still there
+    assert [w for w in raw if w not in seg.stopwords and not w.isspace()] == seg.cut(text)
+
+
+def test_keeps_all_tells_whether_cut_would_drop_a_word():
+    seg = Segmenter(stopwords=["的", "了"])
+    assert seg.keeps_all(["人大", "科技", "代表"])
+    assert not seg.keeps_all(["人大", "的"])
+    assert not seg.keeps_all(["科技", "\u3000"])

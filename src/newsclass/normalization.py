@@ -28,8 +28,9 @@ _INVISIBLE_RE = re.compile(
     "]"
 )
 _NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85]")
-# Either of the two above: one scan finds whether a text needs them (most do not).
-_ODD_RE = re.compile(f"{_NEWLINE_RE.pattern}|{_INVISIBLE_RE.pattern}")
+# Any character either of the two above would change (\r and \x85 are in the invisible
+# class): one scan of one class finds whether a text needs them; most do not.
+_ODD_RE = re.compile(f"{_INVISIBLE_RE.pattern[:-1]}\u2028\u2029]")
 # White space other than a lone space or line break: folded by _fold_space.
 _SPACES_RE = re.compile(r"\s{2,}|[^\S \n]")
 
