@@ -199,9 +199,11 @@ def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "newsclass", "label", str(data), "-o",
                              str(out), "-q", "--jobs", "2"], stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+    workers: set[int] = set()
+    while time.time() < deadline and (not out.exists() or out.stat().st_size < 20_000
+                                      or not workers):
         time.sleep(0.05)
-    workers = _descendants(proc.pid)
+        workers = _descendants(proc.pid)
     assert workers, "no worker processes were started"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -327,3 +329,21 @@ def test_an_unsure_encoding_is_said(tmp_path):
     (tmp_path / "zh.txt").write_bytes(chinese.encode("gbk"))
     assert json.loads(run("label", tmp_path / "zh.txt", "--no-split", "-q").stdout)[
         "encoding"] == "gb18030"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is for Linux")
+def test_workers_are_forked_only_from_a_process_without_threads():
+    # A fresh process (with a progress bar, which must not start a thread) forks; one
+    # that runs another thread uses the fork server.
+    code = ("import threading, sys\n"
+            "from newsclass.batch import _progress_bar\n"
+            "from newsclass.runners import start_method\n"
+            "bar = _progress_bar(True)\n"
+            "bar.update(3)\n"
+            "first = start_method()\n"
+            "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
+            "print(first, start_method())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["fork", "forkserver"]
+

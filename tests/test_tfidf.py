@@ -108,5 +108,5 @@ def test_quick_queries_find_the_same_ngrams_in_normalised_text(raw, ngram_range)
     keys, docs = char_ngram_keys(texts, ngram_range)
     queries, rows = char_ngram_queries(texts, ngram_range, normalized=True)
     known = np.isin(queries, keys)  # every n-gram of these texts is in the vocabulary
-    expected = sorted(zip(docs.tolist(), keys.tolist()))
-    assert sorted(zip(rows[known].tolist(), queries[known].tolist())) == expected
+    expected = sorted(zip(docs.tolist(), keys.tolist(), strict=True))
+    assert sorted(zip(rows[known].tolist(), queries[known].tolist(), strict=True)) == expected

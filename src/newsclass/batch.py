@@ -520,14 +520,22 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     return result
 
 
+def _progress_bar(show: bool) -> Any:
+    """A tqdm bar on standard error, without tqdm's monitor thread: a process that runs
+    no thread can fork its workers (see :func:`newsclass.runners.start_method`)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar(disable=not show, unit=" articles", file=sys.stderr, dynamic_ncols=True)
+
+
 def _run(model: Any, inputs: list, o: dict, t: _Targets, writer: _Writer,
          read_options: dict) -> None:
     """Read, classify and write every item not done yet, with a progress bar."""
-    from tqdm import tqdm
-
     show = o["progress"] if o["progress"] is not None else sys.stderr.isatty()
-    writer.bar = tqdm(disable=not show, unit=" articles", file=sys.stderr,
-                      dynamic_ncols=True)
+    writer.bar = _progress_bar(show)
     seen: Counter = Counter()
     manifest = writer.manifest
     try:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BACKENDS", "DetailOptions", "check_backend", "classify", "run_pool", "run_serial"]
+__all__ = ["BACKENDS", "DetailOptions", "check_backend", "classify", "run_pool", "run_serial",
+           "start_method"]
 
 Emit = Callable[[list[dict]], None]
 
@@ -128,23 +129,41 @@ def _classify_in_worker(articles: list, options: DetailOptions) -> list[dict]:
     return classify(_WORKER_MODEL, articles, options)
 
 
+def start_method() -> str | None:
+    """How `run_pool` starts its workers: ``"fork"`` on Linux when this process runs no
+    other thread, so that a worker starts at once with the model, its dictionary and its
+    lookup tables already in memory; else ``"forkserver"`` where there is one (forking a
+    process that runs threads can deadlock), else the platform's default (``None``)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    # "spawn" would re-import the caller's __main__.
+    return "forkserver" if "forkserver" in methods else None
+
+
 def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: Emit,
              jobs: int) -> None:
     """Classify chunks in `jobs` processes: this one and ``jobs - 1`` workers.
 
-    This process also reads the input and writes the output, so it takes a chunk itself
-    only when every worker already has two waiting: the workers never idle, and this
-    process classifies with the time that reading and writing leave it. At most
-    ``4 * jobs`` chunks are held at a time, and details are emitted in input order.
-    Workers end with this process.
+    This process classifies the first chunk before the workers start (so that they
+    start with a model that has built everything it builds on first use), and reads
+    the input and writes the output, so it takes a chunk itself only when every worker
+    already has two waiting: the workers never idle, and this process classifies with
+    the time that reading and writing leave it. At most ``4 * jobs`` chunks are held at
+    a time, and details are emitted in input order. Workers end with this process.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # "spawn" would re-import the caller's __main__; "forkserver" is safe with threads and
-    # exists on POSIX; elsewhere the platform default is used.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    chunks = iter(chunks)
+    for first in chunks:
+        emit(classify(model, first, options))
+        break
+    else:
+        return
+    context = multiprocessing.get_context(start_method())
     in_flight: deque = deque()  # futures and finished results, in input order
     window, busy = 4 * jobs, 2 * (jobs - 1)
     pool = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_init_worker,
