@@ -110,3 +110,20 @@ def test_quick_queries_find_the_same_ngrams_in_normalised_text(raw, ngram_range)
     known = np.isin(queries, keys)  # every n-gram of these texts is in the vocabulary
     expected = sorted(zip(docs.tolist(), keys.tolist(), strict=True))
     assert sorted(zip(rows[known].tolist(), queries[known].tolist(), strict=True)) == expected
+
+
+def test_key_table_priority_changes_where_keys_sit_not_what_they_find():
+    from newsclass.grams import KeyTable
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(1, 1 << 40, 5000))
+    queries = np.concatenate([keys, rng.integers(1, 1 << 40, 5000)])
+    priority = rng.permutation(len(keys))
+    plain, ordered = KeyTable(keys), KeyTable(keys, priority)
+    np.testing.assert_array_equal(plain.lookup(queries), ordered.lookup(queries))
+    np.testing.assert_array_equal(ordered.lookup(keys), np.arange(len(keys)))
+    # The first key by priority always sits in its home slot.
+    first = keys[priority[:1]]
+    assert ordered.slot_keys[ordered._home(first)[0]] == first[0]
+    with pytest.raises(ValueError, match="priority"):
+        KeyTable(keys, priority[:-1])

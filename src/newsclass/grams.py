@@ -187,9 +187,18 @@ class KeyTable:
     Each slot holds a key (0: empty; packed n-grams are never 0) and its column, side
     by side in two arrays, so that a lookup reads one slot's key and column and most
     queries are settled by the first probe.
+
+    Parameters
+    ----------
+    keys : ndarray of int64
+        Positive packed n-grams; the column of ``keys[i]`` is ``i``.
+    priority : ndarray of int, optional
+        Indices of `keys` in the order in which they claim their home slot: the keys
+        looked up most often first (for example by ascending IDF), so that fewer
+        lookups probe further. Default: the order of `keys`.
     """
 
-    def __init__(self, keys: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, priority: np.ndarray | None = None) -> None:
         if len(keys) and int(np.min(keys)) <= 0:
             raise ValueError("packed keys must be positive")
         self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 2))))  # load <= 1/2
@@ -198,7 +207,9 @@ class KeyTable:
         self.slot_keys = np.zeros(size, dtype=np.int64)
         self.slot_cols = np.full(size, -1, dtype=np.int32)
         home = self._home(keys)
-        waiting = np.arange(len(keys))
+        waiting = np.arange(len(keys)) if priority is None else np.asarray(priority)
+        if not np.array_equal(np.sort(waiting), np.arange(len(keys))):
+            raise ValueError("priority must order every index of keys once")
         self.probes = 0
         while waiting.size:
             slot = (home[waiting] + self.probes) & self.mask
@@ -220,10 +231,9 @@ class KeyTable:
     def lookup(self, queries: np.ndarray) -> np.ndarray:
         """Column of each query, or -1 when it is not in the vocabulary."""
         slot = self._home(queries)
-        found = self.slot_cols[slot].astype(np.int64)
         stored = self.slot_keys[slot]
         miss = stored != queries
-        found[miss] = -1
+        found = np.where(miss, -1, self.slot_cols[slot].astype(np.int64))
         active = np.flatnonzero(miss & (stored != 0))  # the slot holds another key
         for probe in range(1, self.probes):
             if not active.size:

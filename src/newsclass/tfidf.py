@@ -132,7 +132,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         keys, docs = self._grams(texts)
         table = getattr(self, "_table", None)
         if table is None:
-            table = self._table = KeyTable(self.keys_)
+            table = self._table = KeyTable(self.keys_, np.argsort(self.idf_, kind="stable"))
         columns = table.lookup(keys)
         known = columns >= 0
         return _weigh(docs[known], columns[known], len(texts), self.idf_, self.sublinear_tf)
