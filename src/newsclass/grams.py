@@ -73,10 +73,11 @@ def word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str
     Returns
     -------
     list of str
+        For single words, `tokens` itself when it is a list (not a copy).
     """
     lo, hi = ngram_range
     if hi <= 1:
-        return list(tokens)
+        return tokens if isinstance(tokens, list) else list(tokens)
     out = list(tokens) if lo <= 1 else []
     for n in range(max(lo, 2), hi + 1):
         out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
@@ -104,21 +105,34 @@ def char_ngram_keys(texts: Sequence[str], ngram_range: tuple[int, int]
     if not 1 <= lo <= hi <= MAX_N:
         raise ValueError(f"ngram_range must lie within (1, {MAX_N}), got {ngram_range}")
     texts = [_WHITE_SPACES.sub(" ", t.lower()) for t in texts]
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
-    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = _codes("".join(texts))
     # Characters left in the same text from each position on.
     left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(codes), dtype=np.int64)
-    keys, docs = [], []
-    packed = codes.copy()
+    return _pack(codes, lengths, ngram_range, left)
+
+
+def _codes(text: str) -> np.ndarray:
+    """Code points of `text`, plus one (so that no packed n-gram is 0)."""
+    joined = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
+
+
+def _pack(codes: np.ndarray, lengths: np.ndarray, ngram_range: tuple[int, int],
+          left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Packed n-grams at every position of `codes` and the text each starts in (texts
+    of `lengths`, one after another); with `left`, the characters left in the same
+    text from each position, only the n-grams that end inside their text."""
+    lo, hi = ngram_range
+    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keys, docs, packed = [], [], codes
     for n in range(1, hi + 1):
         if n > 1:
             packed = (packed[:-1] << BITS) | codes[n - 1:]
         if n >= lo:
-            fits = left[:len(packed)] >= n
-            keys.append(packed[fits])
-            docs.append(doc[:len(packed)][fits])
+            inside = slice(None) if left is None else left[:len(packed)] >= n
+            keys.append(packed[inside])
+            docs.append(doc[:len(packed)][inside])
     return np.concatenate(keys), np.concatenate(docs)
 
 
@@ -155,17 +169,7 @@ def char_ngram_queries(texts: Sequence[str], ngram_range: tuple[int, int],
     # Normalised text has no white space but single spaces, line breaks and blank lines.
     texts = [t.replace("\n\n", " ") for t in texts]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
-    joined = _SEPARATOR.join(texts).encode("utf-32-le", "surrogatepass")
-    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64) + 1
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    keys, docs, packed = [], [], codes
-    for n in range(1, hi + 1):
-        if n > 1:
-            packed = (packed[:-1] << BITS) | codes[n - 1:]
-        if n >= lo:
-            keys.append(packed)
-            docs.append(doc[:len(packed)])
-    return np.concatenate(keys), np.concatenate(docs)
+    return _pack(_codes(_SEPARATOR.join(texts)), lengths, ngram_range)
 
 
 def key_to_text(key: int) -> str:

@@ -415,8 +415,7 @@ class _Block:
             cols = self._lookup(keys)
         else:
             field = 0 if self.kind == "title" else 1
-            lists = [p[field] if self.ngram_range == (1, 1)
-                     else word_ngrams(p[field], self.ngram_range) for p in prepared]
+            lists = [word_ngrams(p[field], self.ngram_range) for p in prepared]
             cols = np.fromiter(map(self.vocabulary.get, chain.from_iterable(lists),
                                    repeat(-1)), dtype=np.int64)
             rows = np.repeat(np.arange(len(lists), dtype=np.int64),
@@ -524,7 +523,7 @@ class PortableClassifier:
         self.training_sha256_ = training.get("sha256")
         self.training_data_ = training.get("sources")
         self._terms = None
-        self._tables = None
+        self._tables: dict = {}  # score tables, built on first use
 
     def _calibrators(self, arrays: dict) -> list:
         n = len(self.intercept_)
@@ -573,8 +572,6 @@ class PortableClassifier:
     def _score_table(self, block: _Block) -> np.ndarray:
         """Per column of `block`: its IDF, IDF × term weight and IDF × term weight ×
         each class's coefficient, side by side, so that scoring a term reads one row."""
-        if self._tables is None:
-            self._tables = {}
         table = self._tables.get(block.kind)
         if table is None:
             span = slice(block.offset, block.offset + len(block.idf))

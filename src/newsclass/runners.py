@@ -136,11 +136,10 @@ def start_method() -> str | None:
     process that runs threads can deadlock), else the platform's default (``None``)."""
     import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     # "spawn" would re-import the caller's __main__.
-    return "forkserver" if "forkserver" in methods else None
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
 
 
 def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: Emit,
@@ -158,11 +157,10 @@ def run_pool(model: Any, chunks: Iterator[list], options: DetailOptions, emit: E
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = iter(chunks)
-    for first in chunks:
-        emit(classify(model, first, options))
-        break
-    else:
+    first = next(chunks, None)
+    if first is None:
         return
+    emit(classify(model, first, options))
     context = multiprocessing.get_context(start_method())
     in_flight: deque = deque()  # futures and finished results, in input order
     window, busy = 4 * jobs, 2 * (jobs - 1)
