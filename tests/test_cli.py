@@ -153,7 +153,7 @@ def test_every_error_kind_is_reported_and_nothing_is_lost(tmp_path):
     (data / "mixed.jsonl").write_text("\n".join([
         json.dumps(good, ensure_ascii=False),
         '{"id": "bad", "text": ',                        # malformed JSON
-        json.dumps({"id": "nofield", "body": "x"}),      # missing field
+        json.dumps({"id": "nofield", "story": "x"}),     # no body field
         json.dumps({"id": "blank", "text": "   "}),      # empty text
     ]) + "\n", encoding="utf-8")
     (data / "bytes.jsonl").write_bytes(
@@ -169,7 +169,7 @@ def test_every_error_kind_is_reported_and_nothing_is_lost(tmp_path):
     assert len(errors) == 6
     assert all(set(e) == {"source", "position", "error"} for e in errors)
     reasons = " | ".join(e["error"].lower() for e in errors)
-    for word in ("json", "missing field", "empty", "binary", "decode", "not found"):
+    for word in ("json", "no body field", "empty", "binary", "decode", "not found"):
         assert word in reasons, word
     assert "6 inputs failed" in proc.stderr.decode()
 
@@ -186,6 +186,7 @@ def test_usage_errors_exit_2(tmp_path):
                           check_code=2).stderr.decode()
 
 
+@pytest.mark.slow
 def test_jobs_2_equals_jobs_1(tmp_path, corpus):
     articles, _ = corpus
     path = write_jsonl(tmp_path / "in.jsonl",
@@ -198,6 +199,7 @@ def test_jobs_2_equals_jobs_1(tmp_path, corpus):
     assert len(one.splitlines()) == 700
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path, corpus):
     articles, _ = corpus
     rows = [{"id": f"{a['id']}-{k}", "title": a["title"], "text": a["body"]}
@@ -218,6 +220,7 @@ def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path, corpus):
     assert part.read_bytes() == full.read_bytes()
 
 
+@pytest.mark.slow
 def test_train_evaluate_info_split(tmp_path):
     from tests.conftest import LABELS, TEXTS
 
@@ -305,6 +308,7 @@ def test_no_export_hides_a_module():
                for m in modules - {"__main__"} if hasattr(newsclass, m))
 
 
+@pytest.mark.slow
 def test_train_default_rebuilds_the_shipped_model(tmp_path, monkeypatch):
     from newsclass import default_model
 
@@ -312,6 +316,7 @@ def test_train_default_rebuilds_the_shipped_model(tmp_path, monkeypatch):
     if pool is None:
         pytest.skip("the pool of real articles the default model learned from is not here")
     monkeypatch.setenv("NEWSCLASS_REAL_POOL", str(pool.resolve()))
+    (tmp_path / "models").mkdir()  # an output's folder must exist, as for every command
     run("train", "--default", "--cv", "0", cwd=tmp_path)
     built = json.loads((tmp_path / "models" / "default_model.npz.json").read_text())
     shipped = json.loads(Path(f"{default_model.default_model_path()}"

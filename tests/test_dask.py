@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 

@@ -56,6 +56,7 @@ def test_seed_page_by_splitter(model, page, truth):
 
 @pytest.mark.skipif(default_model.find_real_pool() is None,
                     reason="the pool of real articles the default model learned from is not here")
+@pytest.mark.slow
 def test_retraining_reproduces_the_shipped_model(model):
     articles, _ = default_model.read_corpus()
     rebuilt = default_model.train_default(cv=0)

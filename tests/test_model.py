@@ -166,6 +166,7 @@ def test_training_is_deterministic(tiny_data):
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_five_megabyte_article(tiny_model):
     text = "市人大常委会召开会议，审议有关报告。代表们认真审议，提出意见建议。\n" * 150_000
     assert len(text.encode("utf-8")) > 5_000_000

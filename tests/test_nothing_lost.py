@@ -189,6 +189,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.slow
 def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
     from newsclass.default_model import read_corpus
 
@@ -291,6 +292,7 @@ def test_a_page_on_stdin_is_split_not_parsed_as_json():
 
 
 # -- 9, 10, 11. limits -------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_50_mb_article_stays_under_1_gb(tmp_path):
     body = "科技创新推动高质量发展，" * (50_000_000 // 36)

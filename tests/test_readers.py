@@ -403,8 +403,14 @@ def test_binary_files(tmp_path):
     blob = tmp_path / "blob.txt"
     blob.write_bytes(b"PK\x03\x04\x00\x00binary")
     assert _only_error(_read(str(blob))).error.startswith("binary file: NUL bytes")
-    utf16 = _write(tmp_path / "u16.txt", PAGE, "utf-16")
-    assert "UTF-16" in _only_error(_read(utf16)).error
+    utf16 = _write(tmp_path / "u16.txt", PAGE, "utf-16")  # with its byte order mark
+    wide = _read(utf16)
+    assert wide and all(a.encoding == "utf-16" for a in wide)
+    assert [a.body for a in wide] == [a.body for a in _read(_write(tmp_path / "u8.txt",
+                                                                   PAGE))]
+    bare = _write(tmp_path / "u16le.txt", PAGE, "utf-16-le")  # no mark: binary to a guess
+    assert "UTF-16" in _only_error(_read(bare)).error
+    assert [a.body for a in _read(bare, encoding="utf-16-le")] == [a.body for a in wide]
     packed = tmp_path / "packed.jsonl"
     packed.write_bytes(gzip.compress(_jsonl().encode()))
     assert "name the file .gz" in _only_error(_read(str(packed))).error
@@ -447,7 +453,8 @@ def test_json_errors(tmp_path):
         ("line 2", "malformed JSON: Expecting ',' delimiter (column 10)"),
         ("line 3", "JSON line is not an object: got an array"),
         ("line 4", "JSON line is not an object: got a string"),
-        ("line 5", "missing field 'text'"),
+        ("line 5", "no body field (looked for 'text', 'body', 'content'): the record has "
+                   "'title'; name the body field with the text_field option (--text-field)"),
         ("line 6", "field 'text' is a number, expected a string"),
         ("line 7", "field 'title' is an array, expected a string"),
         ("line 8", "field 'id' is an array, expected a string or an integer"),
@@ -473,10 +480,11 @@ def test_csv_errors(tmp_path):
     items = _read(unclosed)
     assert items[1].position == "row 2"
     assert "a quoted field is not closed" in items[1].error
-    no_text = _write(tmp_path / "notext.csv", "id,body\n1,x\n")
+    no_text = _write(tmp_path / "notext.csv", "id,story\n1,x\n")
     error = _only_error(_read(no_text))
-    assert error.error == ("missing field 'text': the header row has no such column "
-                           "(columns: 'id', 'body')")
+    assert error.error == ("no body field (looked for 'text', 'body', 'content'): the header "
+                           "row has the columns 'id', 'story'; name the body field with the "
+                           "text_field option (--text-field)")
 
 
 def test_undecodable_lines_cost_only_their_line(tmp_path):

@@ -6,18 +6,23 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from newsclass.corrections import CorrectionLog, make_correction
-from newsclass.default_model import find_real_pool, read_corpus
+from newsclass.default_model import REAL_SOURCES, find_real_pool, read_corpus
 from newsclass.digest import file_sha256, text_sha256
 from newsclass.retrain import read_reviewed
 from newsclass.training import train_files
 from tests.conftest import LABELS, TEXTS
 from tests.webtools import SEED, Server, label
 
-NO_POOL = {k: v for k, v in os.environ.items() if k != "NEWSCLASS_REAL_POOL"}
+ROOT = Path(__file__).resolve().parents[1]
+#: An environment that names a missing pool: training goes without real news.
+NO_POOL = {**os.environ, "NEWSCLASS_REAL_POOL": "/nonexistent/newsclass-real"}
+#: An environment that names none: the pool is looked for beside the project.
+FIND_POOL = {k: v for k, v in os.environ.items() if k != "NEWSCLASS_REAL_POOL"}
 
 
 def newsclass(*args, env=None, code=0, cwd=None):
@@ -97,7 +102,7 @@ def test_seed_page_end_to_end_without_the_pool(tmp_path):
     assert len(records(corrections)) == 3
     stdout, stderr = newsclass("train", "--default", "--add", corrections, "-o",
                                tmp_path / "my.joblib", "--cv", "0", env=NO_POOL)
-    assert "lacks the real news articles" in stderr
+    assert "lacks the real news articles" in stderr and "/nonexistent/newsclass-real" in stderr
     assert "reviewed articles: 3" in stdout and "real_news 0" in stdout
     assert "the shipped default model, on the reviewed articles" in stdout
     card = json.loads((tmp_path / "my.joblib.json").read_text(encoding="utf-8"))
@@ -159,8 +164,13 @@ def test_with_the_pool_the_retrained_model_keeps_the_real_articles(tmp_path):
     log.append(make_correction(rec["id"], rec["source"], rec["text_sha256"], rec["label"],
                                "other"))
     log.close()
-    _stdout, stderr = newsclass("train", "--default", "--add", log.path, "--pool", pool,
-                               "-o", tmp_path / "m.joblib", "--cv", "0")
+    # No --pool and no NEWSCLASS_REAL_POOL: found as plain `train --default` finds it.
+    _stdout, stderr = newsclass("train", "--default", "--add", log.path, "-o",
+                               tmp_path / "m.joblib", "--cv", "0", env=FIND_POOL,
+                               cwd=ROOT)
     assert "lacks" not in stderr
     card = json.loads((tmp_path / "m.joblib.json").read_text(encoding="utf-8"))
-    assert card["training"]["sources"]["real_news"] > 4000
+    sources = card["training"]["sources"]
+    assert sources["real_news"] > 4000
+    assert set(sources["real_news_by_source"]) == set(REAL_SOURCES) & {
+        p.name[:-len(".jsonl.gz")] for p in pool.glob("*.jsonl.gz")}

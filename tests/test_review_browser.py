@@ -22,9 +22,9 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1400,900"]
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not CHROMIUM.is_file() or not CHROMEDRIVER.is_file(),
-    reason="no system Chromium: apt-get install chromium chromium-driver (.ci/run does)")
+    reason="no system Chromium: apt-get install chromium chromium-driver (.ci/run does)")]
 
 
 @pytest.fixture()

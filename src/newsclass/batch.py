@@ -29,6 +29,7 @@ from newsclass.manifest import (
     model_fingerprint,
     read_manifest,
 )
+from newsclass.portable import check_fallback
 from newsclass.readers import (
     UNSURE_MARK,
     InputArticle,
@@ -46,6 +47,7 @@ from newsclass.writers import (
     TEXT_FIELDS,
     OutputError,
     Sink,
+    check_output,
     error_record,
     label_record,
     output_format_of,
@@ -223,9 +225,7 @@ def _targets(inputs: list, output: Any, output_format: str | None, excel: bool,
     for path in (t.output, t.errors, t.manifest):
         if path in (None, "-"):
             continue
-        folder = os.path.dirname(path) or "."
-        if not os.path.isdir(folder):
-            raise OutputError(f"cannot write {path}: the folder {folder} does not exist")
+        check_output(path, force=True)
         if would_read(inputs, path, **where):
             raise OutputError(f"cannot write {path}: it is one of the inputs, or lies where "
                               "the inputs are read from; write the output elsewhere")
@@ -504,6 +504,8 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
         raise FileExistsError(f"output {t.output} exists; use --force to overwrite it or "
                               "--resume to continue it")
     model = as_model(model)
+    if threshold is not None:
+        check_fallback(model.classes_, threshold, model.fallback_label_)
     streams = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
     sink, err_sink, manifest = _start_run(inputs, t, model, o, read_options, streams)
     result = BatchResult(output=t.output, error_report=t.errors)

@@ -13,6 +13,8 @@ import argparse
 import json
 import logging
 import math
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,8 @@ def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
     if split:
         g.add_argument("--no-split", dest="split", action="store_false",
                        help=".txt files are one article each, not pages to split")
-    g.add_argument("--text-field", default="text", help="body field of JSONL/CSV (text)")
+    g.add_argument("--text-field", help="body field of JSONL/CSV (default: the first of "
+                   "text, body, content that a record has)")
     g.add_argument("--title-field", default="title", help="title field of JSONL/CSV (title)")
     g.add_argument("--id-field", default="id", help="id field of JSONL/CSV (id)")
     g.add_argument("--encoding", help="force an input encoding (default: detect)")
@@ -130,7 +133,8 @@ def _add_label(sub: Any) -> None:
                    help="CSV/TSV with a UTF-8 BOM, for Excel on Chinese Windows")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability,
-                   help="below this confidence (0 to 1), label other")
+                   help="below this confidence (0 to 1), give the model's fallback label "
+                   "(other)")
     p.add_argument("--top-k", type=_whole(1), default=3, help="labels listed in 'top' (3)")
     p.add_argument("--explain", type=_whole(0), default=0, metavar="N",
                    help="list the N terms behind each decision in 'terms'")
@@ -162,7 +166,8 @@ def _add_train(sub: Any) -> None:
                        "folders with one sub-folder of .txt files per label.")
     p.add_argument("data", nargs="*", metavar="DATA")
     p.add_argument("-o", "--output", "--out", help="model file to write (its card goes "
-                   "beside it)")
+                   "beside it); its folder must exist")
+    p.add_argument("--force", action="store_true", help="overwrite an existing model file")
     p.add_argument("--default", action="store_true",
                    help="rebuild the default model from the bundled corpus (default -o: "
                    "models/default_model.npz, as in the project folder)")
@@ -185,7 +190,10 @@ def _add_train(sub: Any) -> None:
     p.add_argument("--min-df", type=int, help="drop terms in fewer articles (1)")
     p.add_argument("--title-weight", type=float, help="weight of title words (1.0)")
     p.add_argument("--threshold", type=_probability,
-                   help="confidence (0 to 1) below which to say other")
+                   help="confidence (0 to 1) below which to give the fallback label")
+    p.add_argument("--fallback-label", metavar="LABEL",
+                   help="the label given below the threshold (other); a threshold needs "
+                   "a fallback label the data has")
     p.add_argument("-q", "--quiet", action="store_true", help="print less")
     _add_read_options(p, split=False)
     _add_backend_options(p)
@@ -324,13 +332,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if not args.output:
         raise UsageError("give -o MODEL, the model file to write")
     names = {"C": "C", "word_ngrams": "word_ngram_range", "char_ngrams": "char_ngram_range",
-             "min_df": "min_df", "title_weight": "title_weight", "threshold": "threshold"}
+             "min_df": "min_df", "title_weight": "title_weight", "threshold": "threshold",
+             "fallback_label": "fallback_label"}
     params = {name: getattr(args, opt) for opt, name in names.items()
               if getattr(args, opt) is not None}
     result = train_files(args.data, args.output, cv=args.cv, default=args.default,
                          pool=args.pool, label_field=args.label_field,
                          read_options=_read_options(args), backend=args.backend,
-                         scheduler=args.scheduler, add=args.add, texts=args.texts, **params)
+                         scheduler=args.scheduler, add=args.add, texts=args.texts,
+                         force=args.force, **params)
     for err in result.errors:
         print(f"skipped {err}", file=sys.stderr)
     model = result.model
@@ -438,7 +448,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsclass {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        return 1
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader of standard output went away (``newsclass label big.jsonl | head``):
+    stop quietly with the status a shell gives a program ended by SIGPIPE, as ``cat``."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

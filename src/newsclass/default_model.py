@@ -17,9 +17,10 @@ from typing import Any
 
 from newsclass.persistence import ModelFileError, read_model, save_model
 
-__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "as_model", "default_model_path",
-           "find_real_pool", "load_default_model", "load_model", "package_data",
-           "read_corpus", "read_real", "train_default"]
+__all__ = ["DEFAULT_PARAMS", "MODEL_NAME", "REAL_LABELS", "REAL_POOL", "REAL_SOURCES",
+           "as_model", "default_model_path", "find_real_pool", "load_default_model",
+           "load_model", "package_data", "read_corpus", "read_real", "real_label_files",
+           "train_default", "training_sources"]
 
 MODEL_NAME = "default_model.npz"
 #: NewsClassifier parameters of the default model (its other parameters are the defaults).
@@ -72,45 +73,89 @@ def read_corpus(folder: str | os.PathLike | None = None) -> tuple[list[dict], li
     return articles, labels
 
 
-#: Labels of real People's Daily articles, by id, decided by readers (``seeds/real``).
-REAL_LABELS = Path("seeds", "real", "rmrb_2019_2020.labels.jsonl")
-#: The pool of real articles those ids refer to, beside the project (not shipped: the
-#: texts are the newspaper's copyright). ``$NEWSCLASS_REAL_POOL`` overrides it.
-REAL_POOL = Path("..", "shared", "real", "rmrb_2019_2020.jsonl.gz")
+#: The labels of real articles, one file per pool of real news, decided by readers
+#: (``seeds/real/<pool>.labels.jsonl``, bundled in the package as ``data/real``).
+REAL_LABELS = Path("seeds", "real")
+#: The pools of real news those ids refer to, beside the project (not shipped: the texts
+#: are the publishers' copyright): ``<pool>.jsonl.gz`` in this folder.
+#: ``$NEWSCLASS_REAL_POOL`` (the folder, or one pool file in it) overrides it.
+REAL_POOL = Path("..", "shared", "real")
+#: Where the default recipe's real news come from, by pool name.
+REAL_SOURCES = {"rmrb_2019_2020": "People's Daily 2019-2020",
+                "xwlb_2013_2024": "CCTV Xinwen Lianbo 2013-2024",
+                "qqnews_2023": "Tencent News 2023"}
 
 
 def find_real_pool(pool: str | os.PathLike | None = None) -> Path | None:
-    """The file of real articles: `pool`, ``$NEWSCLASS_REAL_POOL``, or ``../shared/real/…``
-    beside the project (or the current folder); ``None`` when there is none."""
-    candidates = [pool] if pool is not None else [
-        os.environ.get("NEWSCLASS_REAL_POOL"),
-        Path(__file__).resolve().parents[3] / "shared" / "real" / REAL_POOL.name,
-        REAL_POOL]
+    """The folder of the pools of real news.
+
+    `pool` (a folder, or a pool file in it), else ``$NEWSCLASS_REAL_POOL`` when it is
+    set (only there: set it to a missing folder to train without real news), else
+    ``../shared/real`` beside the project or beside the current folder. ``None`` when
+    there is none. Every command that trains looks here the same way.
+    """
+    named = pool if pool is not None else os.environ.get("NEWSCLASS_REAL_POOL")
+    candidates = [named] if named else [
+        Path(__file__).resolve().parents[3] / REAL_POOL.relative_to(".."), REAL_POOL]
     for path in candidates:
-        if path and Path(path).is_file():
-            return Path(path)
+        if not path:
+            continue
+        path = Path(path)
+        if path.is_file():
+            return path.parent
+        if path.is_dir():
+            return path
     return None
+
+
+def real_label_files(labels: str | os.PathLike | None = None) -> list[Path]:
+    """The labels files of real news: every ``*.labels.jsonl`` of `labels` (a folder) or
+    `labels` itself (a file); ``None``: the files bundled with newsclass."""
+    where = Path(labels) if labels is not None else package_data() / "real"
+    return [where] if where.is_file() else sorted(where.glob("*.labels.jsonl"))
+
+
+def _pool_title(row: dict) -> str:
+    """A pool article's headline: the kicker, headline and subtitle joined by spaces."""
+    return " ".join(p for p in (row.get("pretitle"), row["title"], row.get("subtitle")) if p)
+
+
+def _read_pool(path: Path, wanted: dict[str, str]) -> dict[str, dict]:
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    texts = {}
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                texts[row["id"]] = {"id": row["id"], "title": _pool_title(row),
+                                    "body": row["text"],
+                                    "date": str(row.get("date", "")).replace("-", "")[:8]}
+    return texts
 
 
 def read_real(pool: str | os.PathLike | None = None,
               labels: str | os.PathLike | None = None) -> tuple[list[dict], list[str], list[str]]:
-    """Join the labels of real articles (by id) to their texts.
+    """Join the labels of real articles (by id) to their texts, for every pool found.
 
     Parameters
     ----------
     pool : path-like or None
-        The JSON-lines file (``.gz`` allowed) of real articles with ``id``, ``pretitle``,
-        ``title``, ``subtitle`` and ``text``; ``None`` looks for it with
-        :func:`find_real_pool`.
+        The folder of pools (or a pool file in it): JSON-lines files, ``<name>.jsonl.gz``,
+        with ``id``, ``title``, ``text`` and ``date`` (and ``pretitle``, ``subtitle``
+        where the paper has them); ``None`` looks for it with :func:`find_real_pool`.
     labels : path-like or None
-        The labels file (``id``, ``label``, ...); ``None`` is the copy of
-        :data:`REAL_LABELS` bundled with the package.
+        A labels file (``id``, ``label``, ...) named ``<name>.labels.jsonl`` after its
+        pool, or a folder of them; ``None`` is the files bundled with newsclass. A
+        labels file whose pool is not in the folder is left out.
 
     Returns
     -------
     articles : list of dict
-        ``{"id", "title", "body"}``; the title is the kicker, headline and subtitle joined
-        by spaces.
+        ``{"id", "title", "body", "source"}``; the title is the kicker, headline and
+        subtitle joined by spaces; ``source`` is the pool's name. Pools in name order,
+        each sorted by id.
     labels : list of str
     dates : list of str
         ``YYYYMMDD`` of each article.
@@ -118,37 +163,49 @@ def read_real(pool: str | os.PathLike | None = None,
     Raises
     ------
     FileNotFoundError
-        If the pool or the labels file is missing.
+        If no pool of any labels file is found.
     ValueError
-        If a labelled id is not in the pool.
+        If a labelled id is not in its pool.
     """
-    import gzip
-
     found = find_real_pool(pool)
-    if found is None:
-        raise FileNotFoundError(f"no pool of real articles (looked for {pool or REAL_POOL}; "
-                                "set NEWSCLASS_REAL_POOL)")
-    label_path = Path(labels) if labels is not None else (
-        package_data() / "real" / REAL_LABELS.name)
-    wanted = {}
-    for line in label_path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            wanted[row["id"]] = row["label"]
-    opener = gzip.open if found.suffix == ".gz" else open
-    texts = {}
-    with opener(found, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["id"] in wanted:
-                title = " ".join(p for p in (row.get("pretitle"), row["title"],
-                                             row.get("subtitle")) if p)
-                texts[row["id"]] = {"id": row["id"], "title": title, "body": row["text"]}
-    missing = sorted(set(wanted) - set(texts))
-    if missing:
-        raise ValueError(f"{len(missing)} labelled ids are not in {found}, e.g. {missing[0]}")
-    ids = sorted(wanted)
-    return [texts[i] for i in ids], [wanted[i] for i in ids], [i[:8] for i in ids]
+    files = real_label_files(labels)
+    pools = [(f, found / f"{f.name[:-len('.labels.jsonl')]}.jsonl.gz") for f in files
+             if found is not None]
+    pools = [(f, p) for f, p in pools if p.is_file()]
+    if not pools:
+        raise FileNotFoundError(
+            f"no pool of real articles (looked in {pool or found or REAL_POOL} for "
+            f"{', '.join(f.name[:-len('.labels.jsonl')] + '.jsonl.gz' for f in files)}; "
+            "give --pool or set NEWSCLASS_REAL_POOL)")
+    articles, out_labels, dates = [], [], []
+    for label_file, pool_file in pools:
+        wanted = {}
+        for line in label_file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                wanted[row["id"]] = row["label"]
+        texts = _read_pool(pool_file, wanted)
+        missing = sorted(set(wanted) - set(texts))
+        if missing:
+            raise ValueError(f"{len(missing)} labelled ids are not in {pool_file}, "
+                             f"e.g. {missing[0]}")
+        source = pool_file.name[:-len(".jsonl.gz")]
+        for i in sorted(wanted):
+            article = texts[i]
+            dates.append(article.pop("date"))
+            articles.append({**article, "source": source})
+            out_labels.append(wanted[i])
+    return articles, out_labels, dates
+
+
+def training_sources(n_corpus: int, real: list[dict]) -> dict:
+    """What a model learned from, for its card: the authored corpus and the real
+    articles of each pool."""
+    by_source: dict[str, int] = {}
+    for article in real:
+        by_source[article["source"]] = by_source.get(article["source"], 0) + 1
+    return {"authored_corpus": n_corpus, "real_news": len(real),
+            "real_news_by_source": by_source}
 
 
 def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | None:
@@ -233,8 +290,7 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
                 "n": len(test), "trained_on_real": len(train) - len(articles),
                 **label_metrics(test_labels, results[-1])}
     model.metrics_ = metrics
-    model.training_data_ = {"authored_corpus": len(articles), "real_news": len(ra),
-                            "real_news_pool": REAL_POOL.name if found else None}
+    model.training_data_ = training_sources(len(articles), ra)
     if out is not None:
         save_model(model, out)
     return model

@@ -47,6 +47,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         Ignore terms in more documents than this.
     sublinear_tf : bool, default=True
         Use ``1 + log(tf)``.
+    body_chars : int or None, default=None
+        Read only the first `body_chars` characters of each normalised body; the
+        headline and the lead carry an article's main act, and long bodies cost time.
+        ``None`` reads every character.
 
     Attributes
     ----------
@@ -63,7 +67,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
                  word_ngram_range: tuple[int, int] = (1, 1),
                  char_ngram_range: tuple[int, int] | None = (1, 3), char_weight: float = 1.4,
                  title_weight: float = 1.0, min_df: int | float = 1,
-                 max_df: int | float = 1.0, sublinear_tf: bool = True) -> None:
+                 max_df: int | float = 1.0, sublinear_tf: bool = True,
+                 body_chars: int | None = None) -> None:
         self.segmenter = segmenter
         self.normalize = normalize
         self.word_ngram_range = word_ngram_range
@@ -73,6 +78,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
+        self.body_chars = body_chars
 
     # -- preparation: one normalisation and one segmentation per article ---------------
     def _segmenter(self) -> Segmenter:
@@ -94,7 +100,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         list of (title words, all words, normalised text)
         """
         docs = X if _all_documents(X) else as_documents(X)
-        return prepare_documents(docs, self._segmenter(), self.normalize)
+        return prepare_documents(docs, self._segmenter(), self.normalize,
+                                 body_chars=self.body_chars)
 
     def _char_block(self):
         lo, hi = self.char_ngram_range

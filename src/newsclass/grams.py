@@ -31,7 +31,8 @@ def _identity(text: str) -> str:
 
 
 def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
-                      normalize: bool = True, clean: bool = True
+                      normalize: bool = True, clean: bool = True,
+                      body_chars: int | None = None
                       ) -> list[tuple[list[str], list[str], str]]:
     """Normalise and segment articles once, for every feature block.
 
@@ -43,6 +44,9 @@ def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
         Pass titles and bodies through :func:`newsclass.normalize` first.
     clean : bool, default=True
         Drop white space and stopwords from the words (see :meth:`Segmenter.cut`).
+    body_chars : int or None, default=None
+        Read only the first `body_chars` characters of each normalised body (the
+        headline is always read whole); ``None`` reads all of it.
 
     Returns
     -------
@@ -52,9 +56,12 @@ def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
         the body joined by a line break.
     """
     norm = normalize_text if normalize else _identity
+    # Normalisation never makes a text longer than twice its length (NFKC of a few
+    # symbols aside, which the second cut below catches), so the raw body is cut first.
+    cut = None if body_chars is None else 2 * body_chars + 64
     out = []
     for doc in docs:
-        title, body = norm(doc.title).lower(), norm(doc.body).lower()
+        title, body = norm(doc.title).lower(), norm(doc.body[:cut]).lower()[:body_chars]
         title_words = segmenter.cut(title, clean) if title else []
         words = title_words + segmenter.cut(body, clean)
         out.append((title_words, words, f"{title}\n{body}" if title else body))

@@ -17,7 +17,8 @@ def model_info(path: str | None = None) -> str:
     Parameters
     ----------
     path : str or None, default=None
-        A model file; its card is ``<path>.json``. ``None`` describes the default model
+        A model file; its card is ``<path>.json`` (for a portable ``.npz`` without one,
+        the card inside the file). ``None`` describes the default model
         bundled with newsclass.
 
     Returns
@@ -36,4 +37,7 @@ def model_info(path: str | None = None) -> str:
     """
     model_path = default_model_path() if path is None else Path(path)
     card = read_card(model_path)
-    return f"Model card: {card_path(model_path)}\n\n" + format_card(card, model_path)
+    where = card_path(model_path)
+    if not where.is_file():
+        where = f"inside {model_path}"
+    return f"Model card: {where}\n\n" + format_card(card, model_path)

@@ -22,9 +22,10 @@ from newsclass._version import __version__
 from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
 from newsclass.portable import (
+    check_fallback,
     check_threshold,
     class_weights,
-    decide_labels,
+    decide,
     explain_row,
     jsonable,
     top_labels,
@@ -148,6 +149,9 @@ _PARAMETER_RULES: dict[str, tuple[Any, str]] = {
     "random_state": (lambda v: v is None or (isinstance(v, (int, np.integer))
                                              and not isinstance(v, bool)),
                      "None or a whole number"),
+    "body_chars": (lambda v: v is None or (isinstance(v, (int, np.integer))
+                                           and not isinstance(v, bool) and v >= 1),
+                   "None or a whole number >= 1"),
 }
 
 
@@ -240,6 +244,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         The label that low-confidence predictions fall back to.
     random_state : int, default=0
         Seed for the SVM and the calibration folds, so that training is repeatable.
+    body_chars : int or None, default=None
+        Read only the first `body_chars` characters of each body, in training and in
+        prediction alike (see :class:`TextFeatures`); ``None`` reads all of it.
 
     Attributes
     ----------
@@ -284,7 +291,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                  nb_weight: float = 0.5, C: float = 2.0, class_weight: dict | str | None = None,
                  calibration: str = "sigmoid", calibration_cv: int = 5,
                  threshold: float = 0.0, fallback_label: str = "other",
-                 random_state: int | None = 0) -> None:
+                 random_state: int | None = 0, body_chars: int | None = None) -> None:
         self.segmenter = segmenter
         self.normalize = normalize
         self.word_ngram_range = word_ngram_range
@@ -302,6 +309,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.threshold = threshold
         self.fallback_label = fallback_label
         self.random_state = random_state
+        self.body_chars = body_chars
 
     # -- fitting ------------------------------------------------------------------------
     def fit(self, X: Iterable[Any], y: Iterable[Any]) -> NewsClassifier:
@@ -333,7 +341,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             segmenter=self.segmenter, normalize=self.normalize,
             word_ngram_range=self.word_ngram_range, char_ngram_range=self.char_ngram_range,
             char_weight=self.char_weight, title_weight=self.title_weight,
-            min_df=self.min_df, max_df=self.max_df, sublinear_tf=self.sublinear_tf)
+            min_df=self.min_df, max_df=self.max_df, sublinear_tf=self.sublinear_tf,
+            body_chars=self.body_chars)
         features = self.features_.fit_transform(docs)
         self.term_weights_ = (nb_term_weights(features, y, self.nb_weight)
                               if self.nb_weight else None)
@@ -343,6 +352,10 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         # The SVM learns label positions (0, 1, ...), so that a class_weight dict keyed by
         # label names means the same inside the calibration folds, which re-encode labels.
         self.classes_, position = np.unique(y, return_inverse=True)
+        try:
+            check_fallback(self.classes_, float(self.threshold), self.fallback_label)
+        except ValueError as exc:
+            raise ValueError(f"fallback_label: {exc}") from None
         svm = LinearSVC(C=self.C, class_weight=_weights_by_position(self.class_weight,
                                                                     self.classes_),
                         random_state=self.random_state)
@@ -434,9 +447,33 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of labels
         """
+        return self.decide(proba, threshold)[0]
+
+    def decide(self, proba: Any, threshold: float | None = None) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+        """Labels and their confidences for rows of probabilities.
+
+        Parameters
+        ----------
+        proba : array-like of shape (n_articles, n_labels)
+        threshold : float or None
+            As in :meth:`labels_from_proba`.
+
+        Returns
+        -------
+        labels : ndarray
+        confidence : ndarray of float
+            The probability of each label given; where the threshold turned the best
+            label into `fallback_label_`, the fallback's own probability.
+
+        Raises
+        ------
+        ValueError
+            If the threshold is above 0 and the model does not know `fallback_label_`.
+        """
         check_is_fitted(self, "calibrated_")
         t = self.threshold_ if threshold is None else check_threshold(threshold)
-        return decide_labels(proba, self.classes_, t, self.fallback_label_)
+        return decide(proba, self.classes_, t, self.fallback_label_)
 
     def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
         """Predict one label per article.
@@ -525,12 +562,13 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         list of dict
             ``{"label", "confidence", "top": [(label, probability), ...],
             "terms": [(term, weight), ...]}`` per article; ``confidence`` is the
-            probability of the best label.
+            probability of the label given (the fallback's own probability where the
+            threshold replaced the best label).
         """
         features = self._features(X)
         proba = self._proba(features)
-        labels = self.labels_from_proba(proba, threshold)
-        return [{"label": str(labels[i]), "confidence": float(proba[i].max()), "top": top,
+        labels, confidence = self.decide(proba, threshold)
+        return [{"label": str(labels[i]), "confidence": float(confidence[i]), "top": top,
                  "terms": self._explain_row(features, i, str(labels[i]), terms)
                  if terms else []}
                 for i, top in enumerate(top_labels(proba, self.classes_, k))]
@@ -636,6 +674,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         model = {"classes": self.classes_.tolist(), "threshold": self.threshold_,
                  "fallback_label": jsonable(self.fallback_label_),
                  "normalize": bool(self.normalize), "calibration": self.calibration,
+                 "body_chars": self.body_chars,
                  "segmenter": {"backend": f.segmenter_.backend, "hmm": f.segmenter_.hmm},
                  "blocks": blocks}
         import datetime

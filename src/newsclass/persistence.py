@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclass.digest import file_sha256
-from newsclass.portable import ModelFileError, load_portable
+from newsclass.portable import ModelFileError, load_portable, read_portable_card
 from newsclass.segment import jieba_dictionary_path
 
 __all__ = ["ModelFileError", "card_path", "check_compatibility", "is_portable", "read_card",
@@ -44,8 +44,10 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
 
     Parameters
     ----------
-    model : NewsClassifier
-        A fitted model.
+    model : NewsClassifier or Pipeline
+        A fitted model, or a fitted ``Pipeline`` ending in one (joblib only; its card
+        describes the classifier). A search such as ``GridSearchCV`` is refused: pass
+        its ``best_estimator_``.
     path : str or path-like
         Model file to write (``*.npz``: portable; ``*.joblib``: the whole estimator).
         Its folder is created.
@@ -58,13 +60,12 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
         The model card as written.
     """
     import joblib
-    from sklearn.utils.validation import check_is_fitted
 
-    check_is_fitted(model, "calibrated_")
+    classifier = _classifier_of(model, path)
     if metrics is not None:
-        model.metrics_ = dict(metrics)
+        classifier.metrics_ = dict(metrics)
     if is_portable(path):
-        return model.export(path)
+        return classifier.export(path)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -73,14 +74,49 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
     card = {"format": "newsclass-model/1", "model_file": path.name,
             "model_sha256": file_sha256(path),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            **model.describe()}
+            **classifier.describe()}
     card_path(path).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
                                encoding="utf-8")
     return card
 
 
+def _classifier_of(model: Any, path: str | os.PathLike) -> Any:
+    """The fitted NewsClassifier that `model` is or ends in (a Pipeline's last step).
+
+    Raises
+    ------
+    ValueError
+        For a search (``GridSearchCV`` and the like), and for a Pipeline saved in the
+        portable format, which holds a NewsClassifier alone: the message says what to
+        pass instead.
+    sklearn.exceptions.NotFittedError
+        If the classifier is not fitted.
+    """
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
+    if hasattr(model, "best_estimator_") or hasattr(model, "param_grid") or hasattr(
+            model, "param_distributions"):
+        raise ValueError(f"{type(model).__name__} is a search, not a model: save its "
+                         "best model, search.best_estimator_ (refit=True keeps it)")
+    classifier = model
+    if isinstance(model, Pipeline):
+        classifier = model.steps[-1][1]
+        if is_portable(path):
+            raise ValueError(
+                f"a portable file ({os.fspath(path)}) holds a NewsClassifier alone, not a "
+                "Pipeline: save the pipeline as .joblib, or pass its last step "
+                "(pipeline[-1], or search.best_estimator_ for a search)")
+    if not hasattr(classifier, "describe"):
+        raise ValueError(f"cannot save a {type(classifier).__name__}: save_model writes "
+                         "a NewsClassifier, or a Pipeline that ends in one")
+    check_is_fitted(classifier, "calibrated_")
+    return classifier
+
+
 def read_card(path: str | os.PathLike) -> dict:
-    """Read the model card of the model file `path`.
+    """Read the model card of the model file `path`: ``<path>.json``, or for a portable
+    file without one, the card inside the file.
 
     Raises
     ------
@@ -91,6 +127,10 @@ def read_card(path: str | os.PathLike) -> dict:
     try:
         return json.loads(cpath.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if is_portable(path) and Path(path).is_file():
+            # A portable file carries its card inside.
+            return {**read_portable_card(path), "model_file": Path(path).name,
+                    "model_sha256": file_sha256(path)}
         raise ModelFileError(f"model card {cpath} not found: every model file needs the "
                              "card written beside it by save_model()") from None
     except (ValueError, UnicodeDecodeError) as exc:

@@ -52,12 +52,15 @@ __all__ = [
     "MAX_FILE_BYTES",
     "ModelFileError",
     "PortableClassifier",
+    "check_fallback",
     "check_threshold",
     "class_weights",
+    "decide",
     "decide_labels",
     "explain_row",
     "jsonable",
     "load_portable",
+    "read_portable_card",
     "top_labels",
     "write_portable",
 ]
@@ -93,17 +96,43 @@ def check_threshold(threshold: Any) -> float:
     return float(threshold)
 
 
+def check_fallback(classes: Sequence, threshold: float, fallback: Any) -> None:
+    """Refuse a threshold that has no label to fall back to.
+
+    Raises
+    ------
+    ValueError
+        When `threshold` is above 0 and `fallback` is not one of `classes`: below the
+        threshold there would be no label to give.
+    """
+    if threshold > 0 and fallback not in set(np.asarray(classes).tolist()):
+        raise ValueError(
+            f"threshold {threshold:g} needs a fallback label, but the model's fallback "
+            f"label {fallback!r} is not one of its labels "
+            f"({', '.join(str(c) for c in classes)}); train it with a fallback label it "
+            "knows (fallback_label, train --fallback-label) or use no threshold")
+
+
 def decide_labels(proba: Any, classes: np.ndarray, threshold: float,
                   fallback: Any) -> np.ndarray:
-    """The most probable label of each row, or `fallback` (when it is one of `classes`)
-    where the best probability is below `threshold`."""
+    """The most probable label of each row, or `fallback` where the best probability is
+    below `threshold` (:func:`check_fallback` refuses a `fallback` not in `classes`)."""
+    return decide(proba, classes, threshold, fallback)[0]
+
+
+def decide(proba: Any, classes: np.ndarray, threshold: float,
+           fallback: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The label of each row (as :func:`decide_labels`) and its confidence: the
+    probability of the label given, which is the fallback's own probability where the
+    threshold replaced the best label."""
+    check_fallback(classes, threshold, fallback)
     proba = np.asarray(proba, dtype=float).reshape(-1, len(classes))
-    best = proba.argmax(axis=1)
-    labels = classes[best]
-    if threshold > 0 and fallback in set(classes.tolist()):
-        labels = labels.astype(object)
-        labels[proba[np.arange(len(best)), best] < threshold] = fallback
-    return labels
+    chosen = proba.argmax(axis=1)
+    if threshold > 0:
+        low = proba[np.arange(len(chosen)), chosen] < threshold
+        chosen[low] = list(np.asarray(classes).tolist()).index(fallback)
+    labels = np.asarray(classes)[chosen]
+    return labels, proba[np.arange(len(chosen)), chosen]
 
 
 def top_labels(proba: np.ndarray, classes: np.ndarray, k: int) -> list[list[tuple]]:
@@ -327,6 +356,19 @@ def _build_tokenizer(segmenter: Segmenter) -> None:
         pass
 
 
+def read_portable_card(path: str | os.PathLike) -> dict:
+    """The model card stored inside a portable model file, without loading its arrays.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, is not a portable model file or its card is damaged.
+    """
+    path = Path(path)
+    with _open(path) as zf:
+        return _card(path, zf)
+
+
 def load_portable(path: str | os.PathLike) -> PortableClassifier:
     """Read a portable model file into a :class:`PortableClassifier`.
 
@@ -494,6 +536,13 @@ class PortableClassifier:
         self.threshold_ = check_threshold(model["threshold"])
         self.fallback_label_ = model["fallback_label"]
         self.normalize = bool(model["normalize"])
+        # Files written before body_chars existed read every character.
+        self.body_chars = model.get("body_chars")
+        if self.body_chars is not None and (not isinstance(self.body_chars, int)
+                                            or isinstance(self.body_chars, bool)
+                                            or self.body_chars < 1):
+            raise ModelFileError(f"model file {path}: body_chars in its card must be a "
+                                 f"whole number >= 1 or null, got {self.body_chars!r}")
         self.segmenter_ = segmenter
         self.blocks_, offset = [], 0
         for spec in model["blocks"]:
@@ -550,7 +599,7 @@ class PortableClassifier:
     # -- features -------------------------------------------------------------------------
     def _prepare(self, X: Iterable[Any]) -> list:
         prepared = prepare_documents(as_documents(X), self.segmenter_, self.normalize,
-                                     self._clean_words)
+                                     self._clean_words, self.body_chars)
         for i, p in enumerate(prepared):
             if not p[2].strip():  # white space only: no words either
                 raise ValueError(f"article {i} is empty (no title and no body): there is "
@@ -644,8 +693,13 @@ class PortableClassifier:
 
     def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
         """The labels :meth:`predict` gives for rows of probabilities."""
+        return self.decide(proba, threshold)[0]
+
+    def decide(self, proba: Any, threshold: float | None = None) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+        """Labels and their confidences for rows of probabilities (see :func:`decide`)."""
         t = self.threshold_ if threshold is None else check_threshold(threshold)
-        return decide_labels(proba, self.classes_, t, self.fallback_label_)
+        return decide(proba, self.classes_, t, self.fallback_label_)
 
     def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
         """One label per article (see ``NewsClassifier.predict``)."""
@@ -664,7 +718,7 @@ class PortableClassifier:
         prepared = self._prepare(X)
         n = len(prepared)
         proba = self._proba(self._scores(prepared))
-        labels = self.labels_from_proba(proba, threshold)
+        labels, confidence = self.decide(proba, threshold)
         if terms:  # each article's features together, for its explanation
             rows, cols, data, _ = self._features(prepared)
             order = np.argsort(rows, kind="stable")
@@ -672,7 +726,7 @@ class PortableClassifier:
         starts = np.searchsorted(rows, np.arange(n + 1)) if terms else None
         out = []
         for i, top in enumerate(top_labels(proba, self.classes_, k)):
-            out.append({"label": str(labels[i]), "confidence": float(proba[i].max()),
+            out.append({"label": str(labels[i]), "confidence": float(confidence[i]),
                         "top": top,
                         "terms": self._explain(cols[starts[i]:starts[i + 1]],
                                                data[starts[i]:starts[i + 1]], labels[i],

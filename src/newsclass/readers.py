@@ -33,8 +33,10 @@ import codecs
 import csv
 import fnmatch
 import gzip
+import io
 import json
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -46,16 +48,19 @@ from charset_normalizer import from_bytes
 from newsclass.articles import split_articles
 
 __all__ = [
+    "BODY_FIELDS",
     "FORMATS",
     "SAMPLE_SIZE",
     "InputArticle",
     "InputError",
+    "body_field_of",
     "describe_error",
     "detect_encoding",
     "input_files",
     "input_format_of",
     "iter_inputs",
     "json_type",
+    "missing_body",
     "os_reason",
     "read_text",
     "sniff_format",
@@ -156,7 +161,7 @@ def describe_error(source: str, position: str, error: str) -> str:
 class _Options:
     input_format: str | None
     split: bool
-    text_field: str
+    text_field: str | None
     title_field: str
     id_field: str
     label_field: str | None
@@ -396,11 +401,36 @@ def _wrong_type(name: str, value: Any, expected: str = "a string") -> str:
     return f"field '{name}' is {json_type(value)}, expected {expected}"
 
 
+#: Where an article's body is looked for when no text field is named: the first of these
+#: a record (or a table's header) has. ``body`` is what the API and Python take,
+#: ``content`` what crawlers commonly write.
+BODY_FIELDS = ("text", "body", "content")
+
+
+def body_field_of(fields: Iterable[str], text_field: str | None) -> str | None:
+    """The field holding the body: `text_field` when named, else the first of
+    :data:`BODY_FIELDS` among `fields`; ``None`` when there is none."""
+    names = fields if isinstance(fields, (dict, set, frozenset)) else set(fields)
+    if text_field is not None:
+        return text_field if text_field in names else None
+    return next((name for name in BODY_FIELDS if name in names), None)
+
+
+def missing_body(text_field: str | None, seen: list, where: str) -> str:
+    """Why no body was found, naming the fields seen and the option that names another."""
+    wanted = (f"missing field '{text_field}'" if text_field is not None else
+              "no body field (looked for " + ", ".join(f"'{n}'" for n in BODY_FIELDS) + ")")
+    fields = ", ".join(repr(str(n)) for n in seen[:20]) or "none"
+    return (f"{wanted}: {where} {fields}; name the body field with the text_field "
+            "option (--text-field)")
+
+
 def _record(fields: Any, source: str, position: str, n: int, encoding: str,
             opts: _Options, label: str | None) -> InputArticle | InputError:
     """A record's fields (a dict from JSON or a CSV row) as an article or an error."""
     reason = ""
-    text = fields.get(opts.text_field, _MISSING)
+    body_field = body_field_of(fields, opts.text_field)
+    text = _MISSING if body_field is None else fields.get(body_field, _MISSING)
     title = fields.get(opts.title_field)
     ident = fields.get(opts.id_field)
     absent = tuple(name for name in (opts.title_field, opts.id_field) if name not in fields)
@@ -415,9 +445,9 @@ def _record(fields: Any, source: str, position: str, n: int, encoding: str,
         if isinstance(label, int) and not isinstance(label, bool):
             label = str(label)
     if text is _MISSING:
-        reason = f"missing field '{opts.text_field}'"
+        reason = missing_body(opts.text_field, list(fields), "the record has")
     elif not isinstance(text, str):
-        reason = _wrong_type(opts.text_field, text)
+        reason = _wrong_type(body_field, text)
     elif not isinstance(title, str):
         reason = _wrong_type(opts.title_field, title)
     elif not isinstance(ident, str):
@@ -429,7 +459,7 @@ def _record(fields: Any, source: str, position: str, n: int, encoding: str,
     elif opts.label_field is not None and not label.strip():
         reason = f"field '{opts.label_field}' is empty"
     elif not text.strip() and not title.strip():
-        reason = (f"empty text: field '{opts.text_field}' is "
+        reason = (f"empty text: field '{body_field}' is "
                   f"{'empty' if not text else 'only white space'}"
                   + (f" and field '{opts.title_field}' too" if opts.title_field in fields
                      else ""))
@@ -522,6 +552,7 @@ def _read_table(head: bytes, stream: BinaryIO, source: str, encoding: str, opts:
     if isinstance(header, InputError):
         yield header
         return
+    opts = replace(opts, text_field=body_field_of(header, opts.text_field))
     index = {name: header.index(name) for name in
              (opts.text_field, opts.title_field, opts.id_field, opts.label_field,
               *opts.keep_fields)
@@ -556,11 +587,13 @@ def _table_header(reader: Any, undecodable: list[str], source: str,
         return InputError(source, "", f"malformed header row: {error}")
     if undecodable:
         return InputError(source, "", f"{undecodable[0]} (the header row)")
-    for name in [opts.text_field] + ([opts.label_field] if opts.label_field else []):
-        if name not in header:
-            columns = ", ".join(repr(c) for c in header) or "none"
-            return InputError(source, "", f"missing field '{name}': the header row has no "
-                                          f"such column (columns: {columns})")
+    if body_field_of(header, opts.text_field) is None:
+        return InputError(source, "", missing_body(opts.text_field, header,
+                                                   "the header row has the columns"))
+    if opts.label_field and opts.label_field not in header:
+        columns = ", ".join(repr(c) for c in header) or "none"
+        return InputError(source, "", f"missing field '{opts.label_field}': the header row "
+                                      f"has no such column (columns: {columns})")
     return header
 
 
@@ -605,8 +638,10 @@ def _start(stream: BinaryIO, encoding: str | None) -> tuple[bytes, str, bool]:
     if len(head) < SAMPLE_SIZE and (not content or content.isspace()):
         raise _Failed("empty file")
     if b"\x00" in head:
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            hint = " (UTF-16 or UTF-32 text is not supported; convert it to UTF-8)"
+        bare = _bare_utf16(head)
+        if bare:
+            hint = (f" (it reads as {bare.upper()} text without a byte order mark: give its "
+                    f"encoding, {bare})")
         elif head.startswith(b"\x1f\x8b"):
             hint = " (gzip-compressed data; name the file .gz)"
         else:
@@ -621,6 +656,23 @@ def _start(stream: BinaryIO, encoding: str | None) -> tuple[bytes, str, bool]:
             raise _Failed("cannot detect the text encoding; give it with the encoding "
                           "option (e.g. gb18030 or utf-8)")
     return head, encoding, sure
+
+
+_LINE_CONTROLS = dict.fromkeys(map(ord, "\n\r\t"))
+
+
+def _bare_utf16(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when bytes with NULs decode as plain text in
+    one of them (UTF-16 without its byte order mark), else ``None``."""
+    sample = head[:4096 - 4096 % 2] if len(head) > 1 else b""
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if text and text.translate(_LINE_CONTROLS).isprintable():
+            return name
+    return None
 
 
 def _page_text(head: bytes, stream: BinaryIO, encoding: str) -> str:
@@ -644,13 +696,65 @@ def _page_text(head: bytes, stream: BinaryIO, encoding: str) -> str:
                       + "; the page was not read") from None
 
 
+#: Byte order marks of the wide Unicode encodings, longest first (UTF-32 LE starts with
+#: UTF-16 LE's mark).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+class _Utf8Of(io.RawIOBase):
+    """A stream of UTF-16 or UTF-32 text (Excel's "Unicode text"), read as UTF-8 bytes,
+    so that every reader below sees lines ending in ``\\n``."""
+
+    def __init__(self, stream: BinaryIO, encoding: str) -> None:
+        self._text = codecs.getreader(encoding)(stream)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(1 << 16)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _wide_encoding(stream: BinaryIO, encoding: str | None) -> str | None:
+    """``"utf-16"`` or ``"utf-32"`` when `stream` is such text: named by `encoding`, or
+    detected by its byte order mark (peeked, not consumed); else ``None``."""
+    if encoding is not None:
+        name = codecs.lookup(encoding).name
+        return name if name.startswith(("utf-16", "utf-32")) else None
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        start = peek(4)[:4]
+    elif stream.seekable():
+        start = stream.read(4)
+        stream.seek(-len(start), io.SEEK_CUR)
+    else:
+        return None
+    return next((name for bom, name in _WIDE_BOMS if start.startswith(bom)), None)
+
+
 def _read_stream(stream: BinaryIO, source: str, input_format: str | None, opts: _Options,
                  label: str | None) -> Iterator[InputArticle | InputError]:
     """Read an open binary stream of the given format."""
     try:
-        head, encoding, sure = _start(stream, opts.encoding)
+        wide = _wide_encoding(stream, opts.encoding)
+        if wide is not None:
+            stream = io.BufferedReader(_Utf8Of(stream, wide), 1 << 16)  # type: ignore
+        head, encoding, sure = _start(stream, "utf-8" if wide else opts.encoding)
     except _Failed as failure:
         yield InputError(source, "", str(failure))
+        return
+    except _READ_ERRORS as error:
+        yield InputError(source, "", f"unreadable file: {os_reason(error)}")
         return
     if input_format is None:  # standard input: sniffed from its first bytes
         input_format = sniff_format(head, encoding, opts.text_field)
@@ -661,6 +765,9 @@ def _read_stream(stream: BinaryIO, source: str, input_format: str | None, opts: 
     else:
         delimiter = "," if input_format == "csv" else "\t"
         items = _read_table(head, stream, source, encoding, opts, label, delimiter)
+    if wide:
+        items = (replace(item, encoding=wide) if isinstance(item, InputArticle) else item
+                 for item in items)
     if sure:
         yield from items
         return
@@ -674,12 +781,14 @@ def _read_stream(stream: BinaryIO, source: str, input_format: str | None, opts: 
 UNSURE_MARK = "?"
 
 
-def sniff_format(head: bytes, encoding: str, text_field: str = "text") -> str:
+def sniff_format(head: bytes, encoding: str, text_field: str | None = None) -> str:
     """The format of a stream that has no file name (standard input), from its first bytes.
 
     A first non-blank line that starts with ``{`` is ``jsonl``; a first line that names
-    `text_field` between tabs or commas is a ``tsv`` or ``csv`` header; anything else is a
-    ``txt`` page.
+    the body field (`text_field`, or one of :data:`BODY_FIELDS`) between tabs or commas,
+    or that is two or more plain ASCII column names (``id,title,story``), is a ``tsv`` or
+    ``csv`` header, read by the same column rules as a file; anything else is a ``txt``
+    page.
 
     Parameters
     ----------
@@ -687,8 +796,8 @@ def sniff_format(head: bytes, encoding: str, text_field: str = "text") -> str:
         The first bytes of the stream.
     encoding : str
         Their encoding.
-    text_field : str, default="text"
-        The body field a table header would name.
+    text_field : str or None, default=None
+        The body field a table header would name; ``None``: any of :data:`BODY_FIELDS`.
 
     Returns
     -------
@@ -705,9 +814,16 @@ def sniff_format(head: bytes, encoding: str, text_field: str = "text") -> str:
     if first.startswith("{"):
         return "jsonl"
     for fmt, delimiter in (("tsv", "\t"), ("csv", ",")):
-        if text_field in (name.strip().strip('"') for name in first.split(delimiter)):
+        names = [name.strip().strip('"') for name in first.split(delimiter)]
+        if body_field_of(names, text_field) is not None or (
+                len(names) >= 2 and all(_HEADER_NAME.fullmatch(n) for n in names)):
             return fmt
     return "txt"
+
+
+#: A column name of a header row, as a table on standard input is recognised by: plain
+#: ASCII words (``id``, ``title``, ``body_text``), not a line of a page.
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,39}")
 
 
 def _open(path: str) -> BinaryIO:
@@ -923,7 +1039,7 @@ def iter_inputs(
     glob: str = "*",
     input_format: str | None = None,
     split: bool = True,
-    text_field: str = "text",
+    text_field: str | None = None,
     title_field: str = "title",
     id_field: str = "id",
     label_field: str | None = None,
@@ -957,9 +1073,13 @@ def iter_inputs(
     split : bool, default=True
         Split a ``txt`` page into its articles; if false, each ``txt`` file is one
         article with an empty title and the whole text as its body.
-    text_field, title_field, id_field : str
-        The fields (JSON keys, CSV columns) holding the body, the optional title and the
-        optional id of an article. The id may be a string or an integer.
+    text_field : str or None, default=None
+        The field (JSON key, CSV column) holding an article's body; ``None`` takes the
+        first of :data:`BODY_FIELDS` (``text``, ``body``, ``content``) that a record or
+        a table's header has. A record without one is an error naming the fields it has.
+    title_field, id_field : str
+        The fields holding the optional title and the optional id of an article. The id
+        may be a string or an integer.
     label_field : str, optional
         The field holding each article's label; a record without it is an error, and so
         is a ``txt`` file, which has no fields.

@@ -30,6 +30,7 @@ from newsclass.batch import MAX_CHARS
 from newsclass.default_model import as_model, default_model_path
 from newsclass.labels import label_name
 from newsclass.persistence import ModelFileError, read_card
+from newsclass.portable import check_fallback
 from newsclass.readers import json_type
 from newsclass.runners import DetailOptions, classify
 from newsclass.webapp import missing_web_extra
@@ -66,6 +67,15 @@ def _string(value: Any, loc: list) -> str:
         raise RequestError(422, loc, "holds a lone surrogate (an escape like \\ud800 that "
                            "is half a character)", "string_unicode") from None
     return value
+
+
+def _check_fallback(model: Any, options: DetailOptions) -> None:
+    """422 for a threshold on a model that has no fallback label to give below it."""
+    if options.threshold is not None:
+        try:
+            check_fallback(model.classes_, options.threshold, model.fallback_label_)
+        except ValueError as exc:
+            raise RequestError(422, ["body", "threshold"], str(exc), "value_error") from None
 
 
 def _whole(body: dict, name: str, default: int, least: int, most: int) -> int:
@@ -299,6 +309,7 @@ def _label_routes(app: Any, model: Any, max_bytes: int) -> None:
         try:
             data = await _read_json(request, max_bytes)
             articles, options, many = parse_label_request(data, len(model.classes_))
+            _check_fallback(model, options)
         except RequestError as exc:
             return refuse(exc)
         results = await run_in_threadpool(_classify, model, articles, options)
@@ -316,6 +327,7 @@ def _label_routes(app: Any, model: Any, max_bytes: int) -> None:
         try:
             data = await _read_json(request, max_bytes)
             page, options = _split_request(data, len(model.classes_))
+            _check_fallback(model, options)
         except RequestError as exc:
             return refuse(exc)
         return await run_in_threadpool(_split, model, page, options)

@@ -9,6 +9,7 @@ from typing import Any
 
 from newsclass.labelled import describe_failures, read_labelled
 from newsclass.runners import check_backend
+from newsclass.writers import check_output
 
 __all__ = ["TrainResult", "fit_recipe", "train_files"]
 
@@ -48,7 +49,7 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
                 read_options: dict | None = None, backend: str = "local",
                 scheduler: str | None = None, add: str | os.PathLike | None = None,
                 texts: Iterable[str | os.PathLike] | None = None,
-                **params: Any) -> TrainResult:
+                force: bool = False, **params: Any) -> TrainResult:
     """Train a :class:`NewsClassifier` on labelled files and save it with its card.
 
     Parameters
@@ -65,8 +66,7 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         real articles whose labels ship with newsclass, read from `pool`.
     pool : str, path-like or None
         With `default`: the pool of real articles; ``None`` looks for it
-        (:func:`newsclass.default_model.find_real_pool`). With `add`, only a pool named
-        here or in ``$NEWSCLASS_REAL_POOL`` is used.
+        (:func:`newsclass.default_model.find_real_pool`), with or without `add`.
     label_field, label_from_folder
         See :func:`read_labelled`.
     n_jobs : int or None
@@ -92,6 +92,9 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         With `add`: where the reviewed texts are (records of ``newsclass label
         --keep-text``, or the labelled files); ``None``: the records beside the
         corrections file and the decisions' sources (:func:`newsclass.retrain.read_reviewed`).
+    force : bool, default=False
+        Replace an existing `output` (and its card). Checked before training, by the
+        rule every command's outputs follow (:func:`newsclass.writers.check_output`).
     **params
         :class:`NewsClassifier` parameters.
 
@@ -102,11 +105,17 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     Raises
     ------
     ValueError
-        If no usable training articles are found.
+        If no usable training articles are found, or the folder of `output` does not
+        exist.
+    FileExistsError
+        If `output` exists and `force` is false.
     """
-    from newsclass.persistence import save_model
+    from newsclass.persistence import card_path, save_model
 
     check_backend(backend, scheduler)
+    if output is not None:
+        check_output(output, force)
+        check_output(card_path(output), force)
     if add is not None:
         if backend != "local":
             raise ValueError("training with review decisions (add) runs locally: drop the "
@@ -199,18 +208,20 @@ def _base_data(data: Any, default: bool, pool: Any, params: dict,
         find_real_pool,
         read_corpus,
         read_real,
+        training_sources,
     )
 
     articles, labels = read_corpus()
-    # Only a pool the user names: a retrain says plainly whether it has the real articles.
-    pool = pool or os.environ.get("NEWSCLASS_REAL_POOL") or None
-    found = find_real_pool(pool) if pool else None
+    # The pool is found as plain `train --default` finds it.
+    found = find_real_pool(pool)
     if pool and found is None:
         raise ValueError(f"pool of real articles {pool} not found")
     real = read_real(found)[:2] if found is not None else ([], [])
-    return articles, labels, real, dict(DEFAULT_PARAMS), [], {
-        "authored_corpus": len(articles), "real_news": len(real[0]),
-        "real_news_pool": REAL_POOL.name if found is not None else None}
+    sources = training_sources(len(articles), real[0])
+    if found is None:
+        sources["looked_for_real_news"] = str(os.environ.get("NEWSCLASS_REAL_POOL")
+                                              or REAL_POOL)
+    return articles, labels, real, dict(DEFAULT_PARAMS), [], sources
 
 
 def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, add: Any,
@@ -230,10 +241,11 @@ def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, a
 
         compare = load_model()
         if not sources["real_news"]:
+            looked = sources.pop("looked_for_real_news", "")
             warnings.append(
                 "the retrained model lacks the real news articles the shipped default "
-                "model learned from (no pool of them was found: give --pool or set "
-                "NEWSCLASS_REAL_POOL); compare both models' scores on the reviewed "
+                f"model learned from (no pool of them was found in {looked}: give --pool "
+                "or set NEWSCLASS_REAL_POOL); compare both models' scores on the reviewed "
                 "articles before replacing the default")
     if reviewed.missing:
         warnings.append(f"{len(reviewed.missing)} reviewed articles were left out: their "

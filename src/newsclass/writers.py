@@ -40,6 +40,27 @@ class OutputError(ValueError):
     """An output cannot be written: missing folder, no permission, unknown format."""
 
 
+def check_output(path: str | os.PathLike, force: bool = False) -> None:
+    """The one rule for every command's output files.
+
+    An output goes into a folder that exists (none is created), and an existing file is
+    replaced only when `force` is given.
+
+    Raises
+    ------
+    OutputError
+        If the folder of `path` does not exist.
+    FileExistsError
+        If `path` exists and `force` is false.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise OutputError(f"cannot write {path}: the folder {folder} does not exist")
+    if os.path.lexists(path) and not force:
+        raise FileExistsError(f"output {path} exists; use --force to overwrite it")
+
+
 def output_format_of(path: str | os.PathLike | None) -> str | None:
     """The output format a file name stands for.
 

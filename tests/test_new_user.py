@@ -1,0 +1,205 @@
+"""What a new user hit: each failure of a fresh-clone trial, reproduced as it was met."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsclass import NewsClassifier
+from tests.conftest import LABELS, TEXTS
+
+OTHER = [
+    "市区主干道完成改造，早晚高峰通行时间缩短",
+    "今年粮食播种面积稳定，夏粮收购进展顺利",
+    "气象台发布暴雨预警，提醒市民减少外出",
+    "文化旅游节开幕，游客在古街品尝特色小吃",
+    "足球联赛揭幕战主队两球取胜",
+    "银行下调存款利率，储户关注理财产品",
+    "社区举办邻里节，居民表演文艺节目",
+    "医院开设夜间门诊，方便上班族就医",
+]
+
+
+def run(*args, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsclass", *map(str, args)], input=stdin,
+                          capture_output=True, cwd=cwd, timeout=300)
+
+
+def records(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Two small portable models: one without an `other` label, one with it."""
+    folder = tmp_path_factory.mktemp("models")
+    no_other = NewsClassifier(calibration_cv=3).fit(TEXTS, LABELS)
+    no_other.export(folder / "no_other.npz")
+    with_other = NewsClassifier(calibration_cv=3).fit(TEXTS + OTHER,
+                                                      LABELS + ["other"] * len(OTHER))
+    with_other.export(folder / "with_other.npz")
+    return folder, no_other, with_other
+
+
+# -- 2: a threshold needs a fallback label the model knows ------------------------------
+
+def test_threshold_on_a_model_without_its_fallback_label_is_refused(models, tmp_path):
+    folder, no_other, _ = models
+    with pytest.raises(ValueError, match="fallback"):
+        no_other.predict(["人大代表视察学校"], threshold=0.9)
+    page = tmp_path / "a.txt"
+    page.write_text("人大代表视察学校，听取意见建议", encoding="utf-8")
+    proc = run("label", page, "--no-split", "--model", folder / "no_other.npz",
+               "--threshold", "0.9")
+    assert proc.returncode == 2, proc.stderr
+    assert b"fallback" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_fitting_a_threshold_without_its_fallback_label_is_refused():
+    with pytest.raises(ValueError, match="fallback_label"):
+        NewsClassifier(threshold=0.5, calibration_cv=3).fit(TEXTS, LABELS)
+
+
+def test_train_fallback_label_names_the_fallback(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n"
+                            for t, lab in zip(TEXTS, LABELS, strict=True)), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    proc = run("train", data, "-o", out, "--cv", "0", "--fallback-label", "education")
+    assert proc.returncode == 0, proc.stderr
+    one = tmp_path / "one.txt"
+    one.write_text("人大代表视察科技企业研发中心", encoding="utf-8")
+    rec = records(run("label", one, "--no-split", "--model", out, "--threshold", "0.99",
+                      "--top-k", "3").stdout)[0]
+    assert rec["label"] == "education"
+    # the confidence is the probability of the label given, not of the one it replaced
+    assert rec["confidence"] == pytest.approx(rec["top"]["education"], abs=1e-4)
+
+
+def test_confidence_is_the_probability_of_the_label_given(models):
+    _, _, with_other = models
+    [details] = with_other.predict_details(["人大代表视察科技企业研发中心"], k=5,
+                                           threshold=0.999)
+    assert details["label"] == "other"
+    assert details["confidence"] == pytest.approx(dict(details["top"])["other"])
+
+
+# -- 3 and 4: field names, and standard input read by the same rules as a file ----------
+
+def test_csv_on_stdin_follows_the_column_rules_of_a_file(tmp_path):
+    table = "id,headline,story\n1,人大代表视察,人大代表视察学校\n".encode()
+    path = tmp_path / "book.csv"
+    path.write_bytes(table)
+    by_path = run("label", path, "-q")
+    by_stdin = run("label", "-", "-q", stdin=table)
+    assert by_path.returncode == by_stdin.returncode == 1
+    assert by_stdin.stdout == b""
+    assert b"headline" in by_stdin.stderr and b"--text-field" in by_stdin.stderr
+
+
+def test_title_and_body_records_are_read_as_the_api_reads_them(tmp_path):
+    rows = [{"id": "a", "title": "市人大常委会召开会议", "body": "审议地方性法规草案"},
+            {"id": "b", "title": "高考首日", "content": "考生陆续进入考场"}]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(data)
+    proc = run("label", path, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in records(proc.stdout)] == ["a", "b"]
+    table = "id,title,body\n1,人大代表视察,人大代表视察学校\n".encode()
+    proc = run("label", "-", "-q", stdin=table)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in records(proc.stdout)] == ["1"]
+
+
+def test_a_record_without_a_body_field_names_what_it_saw(tmp_path):
+    path = tmp_path / "news.jsonl"
+    path.write_text(json.dumps({"id": "a", "headline": "x", "story": "y"}) + "\n",
+                    encoding="utf-8")
+    proc = run("label", path, "-q", "-o", tmp_path / "out.jsonl")
+    assert proc.returncode == 1
+    report = (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8")
+    assert "'headline'" in report and "'story'" in report and "--text-field" in report
+
+
+# -- 6: saving a Pipeline or a search ----------------------------------------------------
+
+def test_save_model_of_a_fitted_pipeline(tmp_path):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    from newsclass import load_model, save_model
+
+    pipe = Pipeline([("clf", NewsClassifier(calibration_cv=3))]).fit(TEXTS, LABELS)
+    save_model(pipe, tmp_path / "pipe.joblib")
+    loaded = load_model(tmp_path / "pipe.joblib")
+    assert list(loaded.predict(TEXTS[:3])) == list(pipe.predict(TEXTS[:3]))
+    search = GridSearchCV(NewsClassifier(calibration_cv=2), {"C": [1.0]}, cv=2)
+    search.fit(TEXTS, LABELS)
+    with pytest.raises(ValueError, match="best_estimator_"):
+        save_model(search, tmp_path / "search.joblib")
+    with pytest.raises(ValueError, match="best_estimator_"):
+        save_model(pipe, tmp_path / "pipe.npz")
+
+
+# -- 7: info reads the card inside a portable file --------------------------------------
+
+def test_info_of_an_npz_without_its_card_beside_it(models, tmp_path):
+    folder, _, _ = models
+    lone = tmp_path / "lone.npz"
+    lone.write_bytes((folder / "no_other.npz").read_bytes())
+    proc = run("info", lone)
+    assert proc.returncode == 0, proc.stderr
+    assert "congress" in proc.stdout.decode()
+
+
+# -- 9: UTF-16 ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("forced", [False, True])
+def test_utf16_with_a_bom_is_read(tmp_path, forced):
+    path = tmp_path / "excel_unicode.tsv"
+    text = "id\ttext\n1\t高考首日考生进入考场\n2\t市人大常委会召开会议\n"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    proc = run("label", path, "-q", *(["--encoding", "utf-16"] if forced else []))
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in records(proc.stdout)] == ["1", "2"]
+
+
+# -- 10: a closed output pipe ----------------------------------------------------------
+
+def test_a_closed_pipe_ends_the_run_quietly(tmp_path):
+    path = tmp_path / "big.jsonl"
+    row = json.dumps({"text": "市人大常委会召开会议审议地方性法规草案" * 5}, ensure_ascii=False)
+    path.write_text((row + "\n") * 3000, encoding="utf-8")
+    proc = subprocess.run(f"{sys.executable} -m newsclass label {path} -q | head -1",
+                          shell=True, capture_output=True, timeout=300,
+                          executable="/bin/bash", env={**os.environ, "PIPESTATUS_OF": "1"})
+    assert proc.stdout.count(b"\n") == 1
+    assert b"Traceback" not in proc.stderr and b"Exception" not in proc.stderr
+    status = subprocess.run(f"set -o pipefail; {sys.executable} -m newsclass label {path} -q "
+                            "| head -1 >/dev/null; echo ${PIPESTATUS[0]}", shell=True,
+                            capture_output=True, timeout=300, executable="/bin/bash")
+    assert status.stdout.strip() == b"141"  # 128 + SIGPIPE, as cat gives
+
+
+# -- 11: one rule for every command's outputs ------------------------------------------
+
+def test_train_output_follows_the_label_output_rule(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n"
+                            for t, lab in zip(TEXTS, LABELS, strict=True)), encoding="utf-8")
+    proc = run("train", data, "-o", tmp_path / "missing" / "m.npz", "--cv", "0")
+    assert proc.returncode == 2 and b"folder" in proc.stderr
+    assert not (tmp_path / "missing").exists()
+    out = tmp_path / "m.npz"
+    out.write_bytes(b"keep me")
+    proc = run("train", data, "-o", out, "--cv", "0")
+    assert proc.returncode == 2 and b"--force" in proc.stderr
+    assert out.read_bytes() == b"keep me"
+    assert run("train", data, "-o", out, "--cv", "0", "--force").returncode == 0
