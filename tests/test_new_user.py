@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsclass import NewsClassifier
@@ -203,3 +204,66 @@ def test_train_output_follows_the_label_output_rule(tmp_path):
     assert proc.returncode == 2 and b"--force" in proc.stderr
     assert out.read_bytes() == b"keep me"
     assert run("train", data, "-o", out, "--cv", "0", "--force").returncode == 0
+
+
+# -- 12: short texts carry little evidence -----------------------------------------------
+
+def test_short_texts_are_tempered_towards_the_prior(tmp_path):
+    texts, labels = TEXTS + OTHER, LABELS + ["other"] * len(OTHER)
+    plain = NewsClassifier(calibration_cv=3).fit(texts, labels)
+    tempered = NewsClassifier(calibration_cv=3, short_text_chars=40).fit(texts, labels)
+    short, long = "人大校友会", "市人大常委会召开第十二次会议，审议地方性法规草案和预算调整方案"
+    assert len(long) >= 30
+    p_plain, p_temp = plain.predict_proba([short])[0], tempered.predict_proba([short])[0]
+    prior = tempered.class_prior_
+    # closer to the prior, in the KL sense, and never more sure of its best label
+    kl = [float(np.sum(prior * np.log(prior / p))) for p in (p_plain, p_temp)]
+    assert kl[1] < kl[0] and p_temp.max() <= p_plain.max()
+    t = len(short) / 40
+    expected = p_plain ** t * prior ** (1 - t)
+    np.testing.assert_allclose(p_temp, expected / expected.sum(), rtol=1e-6)
+    np.testing.assert_allclose(tempered.predict_proba([long * 2]), plain.predict_proba(
+        [long * 2]))  # long enough: untouched
+    tempered.export(tmp_path / "t.npz")
+    from newsclass import load_model
+
+    np.testing.assert_allclose(load_model(tmp_path / "t.npz").predict_proba([short, long]),
+                               tempered.predict_proba([short, long]), atol=1e-6)
+
+
+def test_label_weights_shift_the_prior_alike_in_both_predictors(tmp_path):
+    texts, labels = TEXTS + OTHER, LABELS + ["other"] * len(OTHER)
+    plain = NewsClassifier(calibration_cv=3).fit(texts, labels)
+    weighed = NewsClassifier(calibration_cv=3, label_weights={"other": 0.5}).fit(texts, labels)
+    probe = ["人大代表视察科技企业", "社区举办邻里节"]
+    p = plain.predict_proba(probe)
+    p[:, list(plain.classes_).index("other")] *= 0.5
+    np.testing.assert_allclose(weighed.predict_proba(probe), p / p.sum(axis=1, keepdims=True))
+    weighed.export(tmp_path / "w.npz")
+    from newsclass import load_model
+
+    np.testing.assert_allclose(load_model(tmp_path / "w.npz").predict_proba(probe),
+                               weighed.predict_proba(probe), atol=1e-6)
+    with pytest.raises(ValueError, match="label_weights"):
+        NewsClassifier(label_weights={"sport": 2.0}, calibration_cv=3).fit(texts, labels)
+
+
+# -- 14: explanations made of words -------------------------------------------------------
+
+def test_explanations_are_words_a_reader_recognises(models, tmp_path):
+    from newsclass import load_model
+    from newsclass.segment import Segmenter
+
+    _, _, with_other = models
+    page = "花卉展开幕，我市举行学校开学典礼，人大代表视察研发中心"
+    seg = Segmenter()
+    words = {w for w in seg.cut(page) if len(w) >= 2}
+    portable = load_model(models[0] / "with_other.npz")
+    for model in (with_other, portable):
+        terms = model.predict_details([page], terms=12)[0]["terms"]
+        assert terms
+        for term, _ in terms:
+            assert len(term) >= 2 and (term in words or seg.is_word(term)), term
+            assert "，" not in term
+    assert [t for t, _ in with_other.explain(page, top=8)] == [
+        t for t, _ in portable.explain(page, top=8)]

@@ -22,13 +22,16 @@ from newsclass._version import __version__
 from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
 from newsclass.portable import (
+    adjust_proba,
     check_fallback,
     check_threshold,
     class_weights,
     decide,
     explain_row,
     jsonable,
+    text_lengths,
     top_labels,
+    word_terms,
     write_portable,
 )
 from newsclass.segment import Segmenter, backend_version
@@ -152,6 +155,12 @@ _PARAMETER_RULES: dict[str, tuple[Any, str]] = {
     "body_chars": (lambda v: v is None or (isinstance(v, (int, np.integer))
                                            and not isinstance(v, bool) and v >= 1),
                    "None or a whole number >= 1"),
+    "label_weights": (lambda v: v is None or (isinstance(v, dict) and all(
+        _is_number(w) and w > 0 for w in v.values())),
+                      "None or a dict of positive label weights"),
+    "short_text_chars": (lambda v: v is None or (isinstance(v, (int, np.integer))
+                                                 and not isinstance(v, bool) and v >= 1),
+                         "None or a whole number >= 1"),
 }
 
 
@@ -179,6 +188,21 @@ def _weights_by_position(class_weight: Any, classes: np.ndarray) -> Any:
         raise ValueError(f"NewsClassifier parameter class_weight names labels the training "
                          f"data do not have: {unknown}")
     return {i: class_weight[c] for i, c in enumerate(classes.tolist()) if c in class_weight}
+
+
+def _label_weight_array(weights: dict | None, classes: np.ndarray) -> np.ndarray | None:
+    """`label_weights` as one weight per class (1 for labels not named)."""
+    if weights is None:
+        return None
+    names = {str(c): i for i, c in enumerate(classes)}
+    unknown = [k for k in weights if str(k) not in names]
+    if unknown:
+        raise ValueError(f"NewsClassifier parameter label_weights names labels the data "
+                         f"do not have: {unknown}")
+    out = np.ones(len(classes))
+    for k, w in weights.items():
+        out[names[str(k)]] = float(w)
+    return out
 
 
 def _labels_array(y: Iterable[Any]) -> np.ndarray:
@@ -247,6 +271,14 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     body_chars : int or None, default=None
         Read only the first `body_chars` characters of each body, in training and in
         prediction alike (see :class:`TextFeatures`); ``None`` reads all of it.
+    label_weights : dict or None, default=None
+        Weight of each label's probability (labels not named weigh 1), applied after
+        calibration and renormalised: a prior shift for news whose label shares differ
+        from the training pool's (see :func:`newsclass.portable.adjust_proba`).
+    short_text_chars : int or None, default=None
+        Texts shorter than this many characters have their probabilities tempered
+        towards the label prior in proportion to how little was read; ``None`` tempers
+        nothing.
 
     Attributes
     ----------
@@ -291,7 +323,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                  nb_weight: float = 0.5, C: float = 2.0, class_weight: dict | str | None = None,
                  calibration: str = "sigmoid", calibration_cv: int = 5,
                  threshold: float = 0.0, fallback_label: str = "other",
-                 random_state: int | None = 0, body_chars: int | None = None) -> None:
+                 random_state: int | None = 0, body_chars: int | None = None,
+                 label_weights: dict | None = None,
+                 short_text_chars: int | None = None) -> None:
         self.segmenter = segmenter
         self.normalize = normalize
         self.word_ngram_range = word_ngram_range
@@ -310,6 +344,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.fallback_label = fallback_label
         self.random_state = random_state
         self.body_chars = body_chars
+        self.label_weights = label_weights
+        self.short_text_chars = short_text_chars
 
     # -- fitting ------------------------------------------------------------------------
     def fit(self, X: Iterable[Any], y: Iterable[Any]) -> NewsClassifier:
@@ -363,6 +399,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                                                   ensemble=False)
         self.calibrated_.fit(features, position)
         self.class_prior_ = np.array([counts[c] for c in self.classes_], float) / len(y)
+        self.label_weights_ = _label_weight_array(self.label_weights, self.classes_)
+        self.short_text_chars_ = (None if self.short_text_chars is None
+                                  else int(self.short_text_chars))
         self.threshold_ = float(self.threshold)
         self.fallback_label_ = self.fallback_label
         self.n_train_ = len(docs)
@@ -385,27 +424,32 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "calibrated_")
         return self.calibrated_.calibrated_classifiers_[0].estimator
 
-    def _features(self, X: Iterable[Any]) -> sp.csr_matrix:
+    def _features(self, X: Iterable[Any]) -> tuple[sp.csr_matrix, list[str]]:
+        """The articles' weighted features, and their prepared texts."""
         check_is_fitted(self, "calibrated_")
         prepared = self.features_.prepare(as_documents(X))
         for i, p in enumerate(prepared):
             if not p[1] and not p[2].strip():
                 raise ValueError(f"article {i} is empty (no title and no body): there is "
                                  "nothing to label")
-        return self._weigh(self.features_.transform_prepared(prepared))
+        return (self._weigh(self.features_.transform_prepared(prepared)),
+                [p[2] for p in prepared])
 
     def _weigh(self, features: sp.csr_matrix) -> sp.csr_matrix:
         if self.term_weights_ is None or features.shape[0] == 0:
             return features
         return l2_normalize(features.multiply(self.term_weights_).tocsr())
 
-    def _proba(self, features: sp.csr_matrix) -> np.ndarray:
+    def _proba(self, features: sp.csr_matrix, texts: list[str]) -> np.ndarray:
         if features.shape[0] == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.calibrated_.predict_proba(features)
+        return adjust_proba(self.calibrated_.predict_proba(features), self.class_prior_,
+                            text_lengths(texts), self.label_weights_,
+                            self.short_text_chars_)
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
-        """Calibrated probability of each label.
+        """Probability of each label: the calibrated SVM's, after the decision rule's
+        label weights and short-text tempering (:func:`newsclass.portable.adjust_proba`).
 
         Parameters
         ----------
@@ -417,7 +461,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to 1; columns follow `classes_`. No articles give shape
             ``(0, n_labels)``.
         """
-        return self._proba(self._features(X))
+        return self._proba(*self._features(X))
 
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """Uncalibrated SVM scores.
@@ -430,7 +474,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_articles, n_labels), or (n_articles,) with two labels
         """
-        return self.linear_.decision_function(self._features(X))
+        return self.linear_.decision_function(self._features(X)[0])
 
     def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
         """The labels :meth:`predict` gives for rows of probabilities.
@@ -531,17 +575,19 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             Sorted by absolute weight, largest first; positive weights pushed towards
             the label.
         """
-        features = self._features([text])
+        features, texts = self._features([text])
         if label is None:
-            label = str(self.labels_from_proba(self._proba(features))[0])
-        return self._explain_row(features, 0, label, top)
+            label = str(self.labels_from_proba(self._proba(features, texts))[0])
+        return self._explain_row(features, 0, label, top, texts[0])
 
-    def _explain_row(self, features, i: int, label: str, top: int) -> list[tuple[str, float]]:
+    def _explain_row(self, features, i: int, label: str, top: int,
+                     text: str) -> list[tuple[str, float]]:
         weights = class_weights(self.linear_.coef_, self.classes_, label)
         lo, hi = features.indptr[i], features.indptr[i + 1]
         terms, term_of_feature = self._surface_terms()
-        return explain_row(features.indices[lo:hi], features.data[lo:hi], weights,
-                           term_of_feature, terms, top)
+        pairs = explain_row(features.indices[lo:hi], features.data[lo:hi], weights,
+                            term_of_feature, terms, None)
+        return word_terms(pairs, text, self.features_.segmenter_, top)
 
     def predict_details(self, X: Iterable[Any], k: int = 3, terms: int = 0,
                         threshold: float | None = None) -> list[dict[str, Any]]:
@@ -565,11 +611,11 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             probability of the label given (the fallback's own probability where the
             threshold replaced the best label).
         """
-        features = self._features(X)
-        proba = self._proba(features)
+        features, texts = self._features(X)
+        proba = self._proba(features, texts)
         labels, confidence = self.decide(proba, threshold)
         return [{"label": str(labels[i]), "confidence": float(confidence[i]), "top": top,
-                 "terms": self._explain_row(features, i, str(labels[i]), terms)
+                 "terms": self._explain_row(features, i, str(labels[i]), terms, texts[i])
                  if terms else []}
                 for i, top in enumerate(top_labels(proba, self.classes_, k))]
 
@@ -594,6 +640,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         if "calibrated_" in state:
             state.setdefault("threshold_", float(state.get("threshold", 0.0)))
             state.setdefault("fallback_label_", state.get("fallback_label", "other"))
+            state.setdefault("label_weights_", None)
+            state.setdefault("short_text_chars_", None)
             if not state.get("nb_weight", 0.5):
                 state["term_weights_"] = None
         state.setdefault("max_df", 1.0)
@@ -675,6 +723,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                  "fallback_label": jsonable(self.fallback_label_),
                  "normalize": bool(self.normalize), "calibration": self.calibration,
                  "body_chars": self.body_chars,
+                 "short_text_chars": self.short_text_chars_,
+                 "label_weights": (None if self.label_weights_ is None
+                                   else self.label_weights_.tolist()),
                  "segmenter": {"backend": f.segmenter_.backend, "hmm": f.segmenter_.hmm},
                  "blocks": blocks}
         import datetime

@@ -52,6 +52,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "ModelFileError",
     "PortableClassifier",
+    "adjust_proba",
     "check_fallback",
     "check_threshold",
     "class_weights",
@@ -61,7 +62,9 @@ __all__ = [
     "jsonable",
     "load_portable",
     "read_portable_card",
+    "text_lengths",
     "top_labels",
+    "word_terms",
     "write_portable",
 ]
 
@@ -135,6 +138,62 @@ def decide(proba: Any, classes: np.ndarray, threshold: float,
     return labels, proba[np.arange(len(chosen)), chosen]
 
 
+def text_lengths(texts: Sequence[str]) -> np.ndarray:
+    """How much was read of each prepared text: its characters other than white space."""
+    return np.fromiter((len(t) - t.count(" ") - t.count("\n") for t in texts),
+                       dtype=np.float64, count=len(texts))
+
+
+def adjust_proba(proba: np.ndarray, prior: np.ndarray, lengths: np.ndarray,
+                 label_weights: np.ndarray | None, short_text_chars: int | None) -> np.ndarray:
+    """The decision rule's probabilities, from the calibrated ones.
+
+    Two steps, each off when its parameter is ``None``:
+
+    1. *Label weights*: each label's probability times its weight, renormalised: the
+       shares of labels in the news to be labelled differ from those of the training
+       pool, which is mostly ``other`` from a few sources (a prior shift, applied alike
+       to the prior below).
+    2. *Short texts*: a text of ``n`` characters, fewer than `short_text_chars`, carries
+       little evidence; its probabilities are tempered towards the prior:
+       ``p'(y) ∝ p(y)^t · prior(y)^(1 - t)`` with ``t = n / short_text_chars``. A
+       headline of half that length keeps half of its evidence (in log-odds); longer
+       texts are unchanged.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_articles, n_labels)
+    prior : ndarray of shape (n_labels,)
+        The training shares of the labels.
+    lengths : ndarray of shape (n_articles,)
+        Characters read of each article (:func:`text_lengths`).
+    label_weights : ndarray of shape (n_labels,) or None
+    short_text_chars : int or None
+
+    Returns
+    -------
+    ndarray of shape (n_articles, n_labels)
+        Rows sum to 1.
+    """
+    if label_weights is not None:
+        proba = proba * label_weights
+        proba = proba / proba.sum(axis=1, keepdims=True)
+        prior = prior * label_weights
+        prior = prior / prior.sum()
+    if not short_text_chars or len(proba) == 0:
+        return proba
+    t = np.minimum(1.0, lengths / short_text_chars)
+    short = np.flatnonzero(t < 1.0)
+    if len(short):
+        logp = (np.log(np.clip(proba[short], 1e-12, 1.0)) * t[short, None]
+                + np.log(np.clip(prior, 1e-12, 1.0)) * (1.0 - t[short, None]))
+        logp -= logp.max(axis=1, keepdims=True)
+        tempered = np.exp(logp)
+        proba = proba.copy()
+        proba[short] = tempered / tempered.sum(axis=1, keepdims=True)
+    return proba
+
+
 def top_labels(proba: np.ndarray, classes: np.ndarray, k: int) -> list[list[tuple]]:
     """The `k` most probable labels of each row, as ``(label, probability)`` pairs."""
     if k < 1:
@@ -146,7 +205,7 @@ def top_labels(proba: np.ndarray, classes: np.ndarray, k: int) -> list[list[tupl
 
 def explain_row(columns: np.ndarray, values: np.ndarray, weights: np.ndarray,
                 term_of_feature: np.ndarray, terms: Sequence[str],
-                top: int) -> list[tuple[str, float]]:
+                top: int | None) -> list[tuple[str, float]]:
     """Each surface term's contribution (value times weight, summed over the word,
     character and title features of the same term), largest magnitude first."""
     contributions = values * weights[columns]
@@ -155,6 +214,70 @@ def explain_row(columns: np.ndarray, values: np.ndarray, weights: np.ndarray,
     nonzero = np.flatnonzero(totals)
     order = nonzero[np.argsort(-np.abs(totals[nonzero]), kind="stable")[:top]]
     return [(terms[ids[k]], float(totals[k])) for k in order.tolist()]
+
+
+def word_terms(pairs: Sequence[tuple[str, float]], text: str, segmenter: Any,
+               top: int) -> list[tuple[str, float]]:
+    """Explaining terms as words a reader recognises.
+
+    A term that is a word of the text (two characters or more) or of the dictionary is
+    kept as it is. Any other term — a single character, a character n-gram that is no
+    word, a piece across punctuation (学, 研, "，我市") — gives its weight to the words of
+    the text it overlaps, shared over its occurrences and over those words; a piece that
+    overlaps no word of two characters or more is left out.
+
+    Parameters
+    ----------
+    pairs : sequence of (term, weight)
+        Every term's contribution (:func:`explain_row` with ``top=None``).
+    text : str
+        The prepared (normalised) text the features were read from.
+    segmenter : Segmenter
+        The model's segmenter: its words of `text` and its dictionary.
+    top : int
+        How many terms to return.
+
+    Returns
+    -------
+    list of (term, weight)
+        Largest magnitude first.
+    """
+    import bisect
+
+    tokens = segmenter.cut(text, clean=False)
+    if "".join(tokens) != text:  # cannot place pieces: keep the terms as they are
+        return sorted(pairs, key=lambda p: -abs(p[1]))[:top]
+    kept = {w for w in segmenter.cut(text) if len(w) >= 2}
+    starts, spans = [], []
+    position = 0
+    for token in tokens:
+        if token in kept:
+            starts.append(position)
+            spans.append((position, position + len(token), token))
+        position += len(token)
+    out: dict[str, float] = {}
+    for term, weight in pairs:
+        if term in kept or " " in term or segmenter.is_word(term):
+            out[term] = out.get(term, 0.0) + weight
+            continue
+        found = [i for i in _occurrences(text, term)]
+        for i in found:
+            lo = max(0, bisect.bisect_right(starts, i) - 1)
+            words = [w for a, b, w in spans[lo:bisect.bisect_left(starts, i + len(term))]
+                     if a < i + len(term) and b > i]
+            for w in words:
+                out[w] = out.get(w, 0.0) + weight / len(found) / len(words)
+    ranked = sorted(((t, w) for t, w in out.items() if w), key=lambda p: -abs(p[1]))
+    return ranked[:top]
+
+
+def _occurrences(text: str, term: str) -> list[int]:
+    """Start of every occurrence of `term` in `text` (overlapping ones too)."""
+    found, i = [], text.find(term)
+    while i >= 0:
+        found.append(i)
+        i = text.find(term, i + 1)
+    return found
 
 
 def class_weights(coef: np.ndarray, classes: Sequence, label: Any) -> np.ndarray:
@@ -536,8 +659,12 @@ class PortableClassifier:
         self.threshold_ = check_threshold(model["threshold"])
         self.fallback_label_ = model["fallback_label"]
         self.normalize = bool(model["normalize"])
-        # Files written before body_chars existed read every character.
+        # Files written before these existed read every character, weigh no label and
+        # temper no short text.
         self.body_chars = model.get("body_chars")
+        self.short_text_chars = model.get("short_text_chars")
+        weights = model.get("label_weights")
+        self.label_weights_ = None if weights is None else np.asarray(weights, dtype=float)
         if self.body_chars is not None and (not isinstance(self.body_chars, int)
                                             or isinstance(self.body_chars, bool)
                                             or self.body_chars < 1):
@@ -569,10 +696,24 @@ class PortableClassifier:
         self.metrics_ = card.get("metrics", {})
         self.n_train_ = training.get("articles")
         self.label_counts_ = training.get("label_counts", {})
+        counts = np.array([float(self.label_counts_.get(str(c), 0)) for c in self.classes_])
+        self.class_prior_ = (counts / counts.sum() if counts.sum() > 0
+                             else np.full(len(counts), 1.0 / max(1, len(counts))))
+        self._check_decision_rule(path)
         self.training_sha256_ = training.get("sha256")
         self.training_data_ = training.get("sources")
         self._terms = None
         self._tables: dict = {}  # score tables, built on first use
+
+    def _check_decision_rule(self, path: Path) -> None:
+        """The card's label weights and short-text length, as the estimator checks them."""
+        w, n = self.label_weights_, self.short_text_chars
+        if w is not None and (w.shape != (len(self.classes_),) or not np.all(w > 0)):
+            raise ModelFileError(f"model file {path}: label_weights in its card must be one "
+                                 "positive number per label")
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            raise ModelFileError(f"model file {path}: short_text_chars in its card must be a "
+                                 f"whole number >= 1 or null, got {n!r}")
 
     def _calibrators(self, arrays: dict) -> list:
         n = len(self.intercept_)
@@ -662,7 +803,13 @@ class PortableClassifier:
             sums /= np.sqrt(norm2)[:, None]
         return sums + self.intercept_
 
-    def _proba(self, scores: np.ndarray) -> np.ndarray:
+    def _proba(self, prepared: list) -> np.ndarray:
+        """The decision rule's probabilities (:func:`adjust_proba`) of prepared articles."""
+        return adjust_proba(self._calibrated(self._scores(prepared)), self.class_prior_,
+                            text_lengths([p[2] for p in prepared]), self.label_weights_,
+                            self.short_text_chars)
+
+    def _calibrated(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)
         proba = np.zeros((len(scores), n_classes))
         for k, (kind, a, b) in enumerate(self.calibrators_):
@@ -688,8 +835,9 @@ class PortableClassifier:
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
-        """Calibrated probability of each label; columns follow `classes_`."""
-        return self._proba(self._scores(self._prepare(X)))
+        """Probability of each label (see ``NewsClassifier.predict_proba``); columns follow
+        `classes_`."""
+        return self._proba(self._prepare(X))
 
     def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
         """The labels :meth:`predict` gives for rows of probabilities."""
@@ -717,7 +865,7 @@ class PortableClassifier:
             raise ValueError(f"k must be at least 1, got {k}")
         prepared = self._prepare(X)
         n = len(prepared)
-        proba = self._proba(self._scores(prepared))
+        proba = self._proba(prepared)
         labels, confidence = self.decide(proba, threshold)
         if terms:  # each article's features together, for its explanation
             rows, cols, data, _ = self._features(prepared)
@@ -730,7 +878,7 @@ class PortableClassifier:
                         "top": top,
                         "terms": self._explain(cols[starts[i]:starts[i + 1]],
                                                data[starts[i]:starts[i + 1]], labels[i],
-                                               terms) if terms else []})
+                                               terms, prepared[i][2]) if terms else []})
         return out
 
     def explain(self, text: Any, top: int = 10,
@@ -739,12 +887,12 @@ class PortableClassifier:
         ``NewsClassifier.explain``)."""
         prepared = self._prepare([text])
         if label is None:
-            label = self.labels_from_proba(self._proba(self._scores(prepared)))[0]
+            label = self.labels_from_proba(self._proba(prepared))[0]
         _, cols, data, _ = self._features(prepared)
-        return self._explain(cols, data, label, top)
+        return self._explain(cols, data, label, top, prepared[0][2])
 
-    def _explain(self, cols: np.ndarray, data: np.ndarray, label: Any,
-                 top: int) -> list[tuple[str, float]]:
+    def _explain(self, cols: np.ndarray, data: np.ndarray, label: Any, top: int,
+                 text: str) -> list[tuple[str, float]]:
         if self._terms is None:
             names = [n for b in self.blocks_ for n in b.names()]
             index: dict[str, int] = {}
@@ -752,5 +900,6 @@ class PortableClassifier:
                                      dtype=np.int64, count=len(names))
             self._terms = (list(index), of_feature)
         weights = class_weights(self.coef_, self.classes_, label)
-        return explain_row(cols, data.astype(np.float64), weights, self._terms[1],
-                           self._terms[0], top)
+        pairs = explain_row(cols, data.astype(np.float64), weights, self._terms[1],
+                            self._terms[0], None)
+        return word_terms(pairs, text, self.segmenter_, top)

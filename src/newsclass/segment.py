@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -96,6 +97,13 @@ def _sha256_lines(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    """The words of jieba's main dictionary (the first field of each line)."""
+    with open(jieba_dictionary_path(), encoding="utf-8") as fh:
+        return frozenset(line.split(" ", 1)[0] for line in fh if line.strip())
+
+
 def jieba_dictionary_path() -> str:
     """Path of jieba's main dictionary, found without importing jieba (the rjieba
     backend does not need it)."""
@@ -181,6 +189,7 @@ class Segmenter:
         state["_tokenizer"] = None
         state["_cut"] = None
         state.pop("_skip_set", None)
+        state.pop("_words", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -230,6 +239,16 @@ class Segmenter:
             else:
                 self._cut = lambda text: tok.lcut(text, HMM=hmm)
         return self._cut
+
+    def is_word(self, term: str) -> bool:
+        """Whether `term` is a word of the dictionary (jieba's main dictionary or the user
+        words), of two characters or more: what a reader recognises as a word. The
+        dictionary is read once, when first asked."""
+        words = self.__dict__.get("_words")
+        if words is None:
+            words = self.__dict__["_words"] = _dictionary_words() | {
+                entry.split()[0] for entry in self.user_words if entry.split()}
+        return len(term) >= 2 and term in words
 
     def cut(self, text: str, clean: bool = True) -> list[str]:
         """Segment one text into words.
