@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import newsclass
+from newsclass import default_model
 from newsclass.default_model import DEFAULT_PARAMS, read_corpus, read_real
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
@@ -54,16 +55,10 @@ SHORT = ["湘菜的代表菜品", "老股民的建议", "哥伦比亚美洲杯23
 CACHE = Path("/tmp/newsclass-real-news-cache")
 
 
-def _session_2024(src: str, date: str) -> bool:
-    return src == "xwlb_2013_2024" and "20240301" <= date <= "20240320"
-
-
 #: name -> (is a test article, is left out of training besides the test articles)
 HOLDOUTS = {
-    "time: People's Daily, May 2020": (
-        lambda s, d: s == "rmrb_2019_2020" and d.startswith("202005"), lambda s, d: False),
-    "time: 新闻联播 session weeks 2024": (
-        _session_2024, lambda s, d: s == "xwlb_2013_2024" and d >= "2024"),
+    "time: People's Daily, May 2020": default_model.HOLDOUTS["holdout_may_2020"],
+    "time: 新闻联播 session weeks 2024": default_model.HOLDOUTS["holdout_xwlb_session_2024"],
     "source: People's Daily left out": (lambda s, d: s == "rmrb_2019_2020", lambda s, d: False),
     "source: 新闻联播 left out": (lambda s, d: s == "xwlb_2013_2024", lambda s, d: False),
     "source: Tencent News left out": (lambda s, d: s == "qqnews_2023", lambda s, d: False),
@@ -95,7 +90,10 @@ def load() -> tuple[list, list, list, list]:
 
 
 def _fit_predict(params: dict, train: list, train_labels: list, test: list) -> tuple:
-    model = newsclass.NewsClassifier(**params).fit(train, train_labels)
+    params = dict(params)
+    weights = default_model.source_weights(train) if params.pop("balance_sources",
+                                                                False) else None
+    model = newsclass.NewsClassifier(**params).fit(train, train_labels, sample_weight=weights)
     return model.classes_.tolist(), model.predict_proba(test)
 
 
@@ -167,6 +165,8 @@ VARIANTS = {
     "C4 body1000": {**_BASE, "C": 4.0},
     "C8 body1000 title2": {**_BASE, "title_weight": 2.0},
     "C8 body1000 balanced": {**_BASE, "class_weight": "balanced"},
+    "C8 body1000 sources": {**_BASE, "balance_sources": True},
+    "C8 body500 sources": {**_BASE, "body_chars": 500, "balance_sources": True},
 }
 
 

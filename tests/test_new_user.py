@@ -267,3 +267,17 @@ def test_explanations_are_words_a_reader_recognises(models, tmp_path):
             assert "，" not in term
     assert [t for t, _ in with_other.explain(page, top=8)] == [
         t for t, _ in portable.explain(page, top=8)]
+
+
+def test_clf_save_chooses_the_format_by_name(tmp_path):
+    from newsclass import load_model
+
+    clf = NewsClassifier(calibration_cv=3).fit(TEXTS, LABELS)
+    card = clf.save(tmp_path / "m.npz")
+    assert card["format"].startswith("newsclass-portable")
+    assert list(load_model(tmp_path / "m.npz").predict(TEXTS)) == list(clf.predict(TEXTS))
+    clf.save(tmp_path / "m.joblib")
+    again = load_model(tmp_path / "m.joblib")
+    assert isinstance(again, NewsClassifier)
+    assert list(again.predict(TEXTS)) == list(clf.predict(TEXTS))
+    assert (tmp_path / "m.joblib.json").is_file()

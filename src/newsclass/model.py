@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from newsclass._version import __version__
+from newsclass.digest import file_sha256
 from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
 from newsclass.portable import (
@@ -205,6 +208,33 @@ def _label_weight_array(weights: dict | None, classes: np.ndarray) -> np.ndarray
     return out
 
 
+def write_joblib(obj: Any, path: str | os.PathLike, description: dict) -> dict:
+    """Write `obj` (a fitted estimator or a Pipeline ending in one) as a joblib pickle,
+    atomically, and its card (`description` with the file's name and SHA-256) beside it.
+
+    Returns
+    -------
+    dict
+        The model card as written.
+    """
+    import datetime
+
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(obj, tmp, compress=3)
+    os.replace(tmp, path)
+    card = {"format": "newsclass-model/1", "model_file": path.name,
+            "model_sha256": file_sha256(path),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"), **description}
+    Path(f"{path}.json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+    return card
+
+
 def _labels_array(y: Iterable[Any]) -> np.ndarray:
     """Labels as a 1-d array: strings as objects, integers and booleans as they are."""
     y = np.asarray(list(y) if not hasattr(y, "__len__") else y)
@@ -348,7 +378,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.short_text_chars = short_text_chars
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, X: Iterable[Any], y: Iterable[Any]) -> NewsClassifier:
+    def fit(self, X: Iterable[Any], y: Iterable[Any],
+            sample_weight: Any = None) -> NewsClassifier:
         """Train on articles and their labels.
 
         Parameters
@@ -358,6 +389,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             (see :func:`newsclass.as_documents`).
         y : iterable of labels
             One label per article: strings, integers or booleans.
+        sample_weight : array-like of shape (n_articles,) or None
+            Weight of each article in the SVM and its calibration (e.g. so that each
+            source of news counts alike); ``None`` weighs all alike.
 
         Returns
         -------
@@ -397,7 +431,11 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                         random_state=self.random_state)
         self.calibrated_ = CalibratedClassifierCV(svm, method=self.calibration, cv=folds,
                                                   ensemble=False)
-        self.calibrated_.fit(features, position)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (len(y),) or not np.all(sample_weight > 0):
+                raise ValueError("sample_weight must hold one positive number per article")
+        self.calibrated_.fit(features, position, sample_weight=sample_weight)
         self.class_prior_ = np.array([counts[c] for c in self.classes_], float) / len(y)
         self.label_weights_ = _label_weight_array(self.label_weights, self.classes_)
         self.short_text_chars_ = (None if self.short_text_chars is None
@@ -673,6 +711,29 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             "n_features": int(self.n_features_),
             "metrics": jsonable(getattr(self, "metrics_", {})),
         }
+
+    def save(self, path: str | os.PathLike) -> dict:
+        """Write the fitted model to `path`, the format chosen by its name, with its card
+        beside it (``<path>.json``).
+
+        ``*.npz`` is the portable format (:meth:`export`: arrays and JSON, loaded without
+        scikit-learn and without running code); any other name, conventionally
+        ``*.joblib``, is the whole estimator as a joblib pickle, to refit or inspect.
+        ``newsclass.save_model(clf, path)`` does the same and also takes a Pipeline.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        dict
+            The model card as written.
+        """
+        check_is_fitted(self, "calibrated_")
+        if os.fspath(path).endswith(".npz"):
+            return self.export(path)
+        return write_joblib(self, path, self.describe())
 
     def export(self, path: str | os.PathLike) -> dict:
         """Write the model in the portable format: arrays and JSON, no pickle.

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import warnings
@@ -59,25 +58,14 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
     dict
         The model card as written.
     """
-    import joblib
+    from newsclass.model import write_joblib  # scikit-learn: only when saving
 
     classifier = _classifier_of(model, path)
     if metrics is not None:
         classifier.metrics_ = dict(metrics)
     if is_portable(path):
         return classifier.export(path)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    joblib.dump(model, tmp, compress=3)
-    os.replace(tmp, path)
-    card = {"format": "newsclass-model/1", "model_file": path.name,
-            "model_sha256": file_sha256(path),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            **classifier.describe()}
-    card_path(path).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
-                               encoding="utf-8")
-    return card
+    return write_joblib(model, path, classifier.describe())
 
 
 def _classifier_of(model: Any, path: str | os.PathLike) -> Any:
