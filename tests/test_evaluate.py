@@ -285,3 +285,8 @@ def test_placeholder_fonts_do_not_count():
 def test_find_font_checks_glyphs():
     assert rp.find_cjk_font(sample="abc") is not None
     assert rp.find_cjk_font(sample="\U000f0001\U000f0002") is None  # private use
+
+
+def test_axis_names_are_unique():
+    assert rp._axis_names(["congress", "tech", "spam"]) == ["人大", "科技", "spam"]
+    assert rp._axis_names(["congress", "人大"]) == ["congress 人大", "人大"]
