@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -189,6 +192,64 @@ def test_cli_label_on_a_scheduler(tmp_path, corpus, address):
     out = (tmp_path / "dask.csv").read_bytes()
     assert out == (tmp_path / "local.csv").read_bytes()
     assert len(out.splitlines()) == 1 + len(articles[1::5])
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_loses_and_repeats_nothing(tmp_path, corpus):
+    """SIGKILL one of two worker processes while chunks are in flight: every item of the
+    input still ends up exactly once in the output or the error report, in order."""
+    articles, _ = corpus
+    copies = [dict(a, id=f"{a['id']}#{n}") for n in range(8) for a in articles]
+    path = write_articles(tmp_path / "in.jsonl", copies, bad_every=997)
+    local = label_files([path], tmp_path / "local.jsonl", progress=False)
+    out = tmp_path / "dask.jsonl"
+    started = time.monotonic()
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        pids = client.run(os.getpid)
+        assert len(pids) == 2
+        victim = min(pids.values())
+        proc = subprocess.Popen([sys.executable, "-m", "newsclass", "label", str(path),
+                                 "-o", str(out), "--backend", "dask", "--scheduler",
+                                 cluster.scheduler_address, "-q"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        written_then = None
+        try:
+            while proc.poll() is None and time.monotonic() - started < 50:
+                if out.exists() and out.stat().st_size > 0:  # a first chunk is written
+                    os.kill(victim, signal.SIGKILL)
+                    written_then = len(out.read_bytes().splitlines())
+                    break
+                time.sleep(0.005)
+            _, err = proc.communicate(timeout=max(1, 55 - (time.monotonic() - started)))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 1, err.decode(errors="replace")  # 1: the broken lines
+        assert b"Traceback" not in err
+        assert victim not in client.run(os.getpid).values()
+        # The worker took chunks with it (one it was classifying, or results not yet
+        # gathered), which the scheduler ran again.
+        lost = {key for key, start, finish, *_, stimulus, _ in cluster.scheduler.transition_log
+                if str(key).startswith("classify") and start in ("processing", "memory")
+                and finish == "released" and "worker" in stimulus}
+        assert lost
+    assert written_then is not None, "the run ended before a worker could be killed"
+    assert written_then <= len(copies) - 4 * 512     # chunks were still to come
+    # Byte for byte the output and error report of a local run: nothing lost, nothing
+    # twice, in input order.
+    assert out.read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    errors = Path(f"{out}.errors.jsonl").read_bytes()
+    assert errors == (tmp_path / "local.jsonl.errors.jsonl").read_bytes()
+    ids = [json.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert ids == [a["id"] for a in copies]
+    positions = [json.loads(line)["position"] for line in errors.splitlines()]
+    assert len(positions) == len(set(positions)) == local.errors == len(copies) // 997
+    manifest = json.loads(Path(f"{out}.run.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] and manifest["done"] == len(copies) + local.errors
+    assert time.monotonic() - started < 60
 
 
 def test_import_newsclass_and_cli_do_not_import_dask():

@@ -285,3 +285,109 @@ def test_placeholder_fonts_do_not_count():
 def test_find_font_checks_glyphs():
     assert rp.find_cjk_font(sample="abc") is not None
     assert rp.find_cjk_font(sample="\U000f0001\U000f0002") is None  # private use
+
+
+# -- data that name the labels otherwise ----------------------------------------------------
+ZH_DATA = [
+    {"id": "z1", "text": "市人大常委会召开第二十次会议，审议地方性法规草案", "label": "人大"},
+    {"id": "z2", "text": "高考报名工作开始，考生须在网上完成信息确认", "label": "教育"},
+    {"id": "z3", "text": "研究团队攻克芯片封装关键技术，获得发明专利十二项", "label": "科技"},
+    {"id": "z4", "text": "市慈善总会开展一日捐活动，募集善款帮助困难家庭", "label": "慈善"},
+    {"id": "z5", "text": "本地足球队主场两球取胜，联赛排名升至第三", "label": "其他"},
+]
+FULL_MAP = "人大=congress,教育=education,科技=tech,慈善=charity,其他=other"
+
+
+def evaluate_cli(*args, code: int) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "newsclass", "evaluate", *map(str, args)],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == code, proc.stderr.decode(errors="replace")
+    assert b"Traceback" not in proc.stderr
+    return proc
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_cli_no_known_label_prints_and_writes_no_scores(tmp_path):
+    data = write_jsonl(tmp_path / "zh.jsonl", ZH_DATA)
+    report = tmp_path / "report"
+    proc = evaluate_cli(data, "--report", report, code=1)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    # No table of zeros, no report folder: nothing was scored.
+    assert "accuracy" not in out and "0.0000" not in out and "confusion" not in out
+    assert not report.exists()
+    # The message names the unknown labels and the map that would score them.
+    for label in ("人大", "教育", "科技", "慈善", "其他"):
+        assert label in err
+    assert "--label-map " in err and all(pair in err for pair in FULL_MAP.split(","))
+
+
+def test_cli_label_map_shows_each_label_once(tmp_path):
+    from newsclass.labels import LABELS, label_name
+
+    data = write_jsonl(tmp_path / "zh.jsonl", ZH_DATA)
+    # A map that leaves 科技 under its Chinese name would count it as a label apart from
+    # tech, shown twice as 科技: refused, with the map that completes it.
+    partial = tmp_path / "partial"
+    proc = evaluate_cli(data, "--label-map", "人大=congress,教育=education,慈善=charity,"
+                        "其他=other", "--report", partial, code=1)
+    assert "accuracy" not in proc.stdout.decode() and not partial.exists()
+    err = proc.stderr.decode()
+    assert "科技=tech" in err and "人大=congress" in err
+    # The whole map: one axis entry per label, in the tables and in the report.
+    report = tmp_path / "report"
+    proc = evaluate_cli(data, "--label-map", FULL_MAP, "--report", report, code=0)
+    out = proc.stdout.decode()
+    metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
+    labels = metrics["confusion_matrix"]["labels"]
+    assert sorted(labels) == sorted(LABELS) == sorted(metrics["per_label"])
+    drawn = [label_name(x) for x in labels]          # what confusion.png shows
+    assert len(set(drawn)) == len(drawn)
+    for zh in LABELS.values():
+        assert out.count(zh) == 1, out              # the per-label table's name column
+    assert metrics["accuracy"] == 1.0
+
+
+def test_check_labels():
+    from newsclass.evaluate import UnknownLabelsError, check_labels
+
+    model_labels = ["congress", "education", "tech"]
+    assert check_labels(["tech", "congress", "tech"], model_labels) == []
+    # A label the model was not trained on is scored (its articles count as errors).
+    assert check_labels(["体育", "congress"], model_labels) == ["体育"]
+    with pytest.raises(UnknownLabelsError, match="does not know any") as caught:
+        check_labels(["人大", "教育", "体育"], model_labels)
+    assert caught.value.none_known and caught.value.unknown == ["人大", "体育", "教育"]
+    assert caught.value.suggested == {"人大": "congress", "体育": "NEW", "教育": "education"}
+    # Another name of a known label, in Chinese or in other case, would count it twice.
+    with pytest.raises(UnknownLabelsError, match="counted") as caught:
+        check_labels(["Tech", "科技", "congress", "体育"], model_labels)
+    assert not caught.value.none_known
+    assert caught.value.aliases == {"Tech": "tech", "科技": "tech"}
+    assert caught.value.pairs == "Tech=tech,科技=tech"
+    # The given map is completed, and a mistyped target guessed from the old name.
+    with pytest.raises(UnknownLabelsError) as caught:
+        check_labels(["congres", "教育"], model_labels, {"人大": "congres"})
+    assert caught.value.suggested == {"人大": "congress", "教育": "education"}
+
+
+def test_evaluate_files_scores_nothing_for_unknown_labels(tiny_model, tmp_path):
+    from newsclass.evaluate import UnknownLabelsError, evaluate_files
+
+    data = write_jsonl(tmp_path / "zh.jsonl", ZH_DATA[:3])
+    with pytest.raises(UnknownLabelsError):
+        evaluate_files([data], tiny_model, tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+    result = evaluate_files([data], tiny_model, label_map={
+        "人大": "congress", "教育": "education", "科技": "tech"})
+    assert result.metrics["confusion_matrix"]["labels"] == ["congress", "education", "tech"]
+    assert result.unknown_labels == []
+
+
+def test_axis_names_are_unique():
+    assert rp._axis_names(["congress", "tech", "spam"]) == ["人大", "科技", "spam"]
+    assert rp._axis_names(["congress", "人大"]) == ["congress 人大", "人大"]

@@ -3,8 +3,9 @@
 Each subcommand calls one function with the same option names: ``label`` →
 :func:`newsclass.label_files`, ``split`` → :func:`newsclass.split_page`, ``train`` →
 :func:`newsclass.train_files`, ``evaluate`` → :func:`newsclass.evaluate_files`, ``info``
-→ :func:`newsclass.model_info`. Exit status: 0 success, 1 some inputs failed, 2 usage
-error (bad options, unreadable model, existing output).
+→ :func:`newsclass.model_info`. Exit status: 0 success, 1 some inputs failed (or, for
+``evaluate``, labels that cannot be scored as the data name them), 2 usage error (bad
+options, unreadable model, existing output).
 """
 
 from __future__ import annotations
@@ -362,25 +363,35 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from newsclass.evaluate import evaluate_files
+    import warnings
+
+    from newsclass.evaluate import UnknownLabelsError, evaluate_files
     from newsclass.render import format_metrics
 
-    result = evaluate_files(args.data, model=args.model, report=args.report,
-                            label_field=args.label_field, read_options=_read_options(args),
-                            label_map=args.label_map)
+    try:
+        # Warnings (a missing CJK font) are printed as the command's own lines.
+        with warnings.catch_warnings(record=True) as caught:
+            result = evaluate_files(args.data, model=args.model, report=args.report,
+                                    label_field=args.label_field,
+                                    read_options=_read_options(args),
+                                    label_map=args.label_map)
+    except UnknownLabelsError as exc:
+        print(f"newsclass evaluate: {exc}\n  score the data with --label-map {exc.pairs}"
+              + (" (NEW: one of the model's labels)" if "NEW" in exc.suggested.values()
+                 else ""), file=sys.stderr)
+        return 1
     for err in result.errors:
         print(f"skipped {err}", file=sys.stderr)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {message}", file=sys.stderr)
     if result.unknown_labels:
         print("warning: the model does not know the data's label(s) "
-              f"{', '.join(result.unknown_labels)}; map them with --label-map OLD=NEW,...",
-              file=sys.stderr)
+              f"{', '.join(result.unknown_labels)}, so their articles all count as "
+              "errors; if they are other names of its labels, map them with --label-map "
+              "OLD=NEW,...", file=sys.stderr)
     print(format_metrics(result.metrics))
     if args.report:
         print(f"report written to {args.report}/")
-    if not result.labels_overlap:
-        print("newsclass evaluate: none of the data's labels is one the model knows, so "
-              "these scores mean nothing; use --label-map", file=sys.stderr)
-        return 1
     return 1 if result.errors else 0
 
 

@@ -108,6 +108,15 @@ def _ascii_label(label: str) -> str:
     return label.encode("ascii", "backslashreplace").decode("ascii")
 
 
+def _axis_names(labels: list[str]) -> list[str]:
+    """One name per label on the matrix's axes: its Chinese name, or, where two labels
+    would be drawn alike (``congress`` and ``人大``), its id beside it."""
+    names = [label_name(x) for x in labels]
+    twice = {n for n in names if names.count(n) > 1}
+    return [f"{x} {n}" if n in twice and n != x else n
+            for x, n in zip(labels, names, strict=True)]
+
+
 # -- drawing ------------------------------------------------------------------------------
 def _new_figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -123,7 +132,7 @@ def _plot_confusion(confusion: dict, path: Path) -> None:
 
     labels = [str(x) for x in confusion["labels"]]
     matrix = np.asarray(confusion["matrix"], dtype=int).reshape(len(labels), len(labels))
-    names = [label_name(x) for x in labels]
+    names = _axis_names(labels)
     chinese = "".join(c for n in names for c in n if not c.isascii())
     family = find_cjk_font()
     if family is not None and not _family_has_glyphs(family, chinese + "真实预测混淆矩阵"):
