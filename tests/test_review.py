@@ -124,3 +124,11 @@ def test_another_host_is_warned_about(seed_records):
     finally:
         s.stop(signal.SIGINT)
     assert "other machines on the network can reach it" in s.proc.stderr_text
+
+
+def test_ctrl_c_stops_quietly(seed_records):
+    s = Server("review", seed_records, "--corrections", seed_records.parent / "ctrl-c.jsonl")
+    s.stop(signal.SIGINT)
+    assert s.proc.returncode == 130, s.proc.stderr_text
+    assert "Traceback" not in s.proc.stderr_text and "Error" not in s.proc.stderr_text
+    assert "stopped" in s.proc.stderr_text

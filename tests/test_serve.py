@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 
 import pytest
@@ -136,3 +137,11 @@ def test_any_json_gets_an_answer_never_a_500(api, body, path):
     reply = json.loads(raw)
     if status != 200:
         assert reply["detail"][0]["loc"][0] == "body"
+
+
+def test_ctrl_c_stops_quietly():
+    s = Server("serve")
+    s.stop(signal.SIGINT)
+    assert s.proc.returncode == 130, s.proc.stderr_text
+    assert "Traceback" not in s.proc.stderr_text and "Error" not in s.proc.stderr_text
+    assert "stopped" in s.proc.stderr_text

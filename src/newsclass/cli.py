@@ -449,6 +449,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return _closed_pipe()
+    except KeyboardInterrupt:
+        # Ctrl-C: uvicorn stops serving and raises it again, as does any other command
+        # stopped while it loads or computes (label reports its own interruption).
+        print(f"\nnewsclass {args.command}: stopped", file=sys.stderr)
+        return 130
 
 
 def _closed_pipe() -> int:
