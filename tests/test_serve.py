@@ -145,3 +145,30 @@ def test_ctrl_c_stops_quietly():
     assert s.proc.returncode == 130, s.proc.stderr_text
     assert "Traceback" not in s.proc.stderr_text and "Error" not in s.proc.stderr_text
     assert "stopped" in s.proc.stderr_text
+
+
+def _peak_rss_reset(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as fh:
+            fh.write("5")  # resets the peak resident size (VmHWM)
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+
+
+def test_an_oversized_body_gets_413_also_from_urllib(api):
+    # urllib sends the whole body before it reads the answer: the server reads and
+    # discards it, so the client sees the 413 instead of a reset connection
+    measured = _peak_rss_reset(api.proc.pid)
+    before = _peak_rss_kb(api.proc.pid) if measured else 0
+    body = b'{"body": "' + b"x" * (30 * 1024 * 1024) + b'"}'
+    status, raw = api.request("/v1/label", body)
+    assert status == 413 and json.loads(raw)["detail"][0]["type"] == "too_large"
+    if measured:  # never the whole body in memory
+        assert _peak_rss_kb(api.proc.pid) - before < 10 * 1024
+    assert api.json("/healthz")[0] == 200

@@ -43,6 +43,9 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ARTICLES = 1000
 #: Most explaining terms per article.
 MAX_EXPLAIN = 50
+#: How much of a body over the size limit is read and thrown away, past the limit,
+#: before the 413 is sent and the connection closed.
+DRAIN_BYTES = 64 * 1024 * 1024
 
 
 class RequestError(ValueError):
@@ -200,21 +203,45 @@ def _card(model: Any) -> dict:
                          "label_counts": getattr(fitted, "label_counts_", {})}}
 
 
-async def _read_json(request: Any, limit: int) -> Any:
-    """The request's JSON body, refusing more than `limit` bytes as they arrive."""
+async def _read_body(request: Any, limit: int) -> bytes:
+    """The request's body, refusing more than `limit` bytes.
+
+    A body over the limit is still read, and thrown away as it arrives, up to
+    :data:`DRAIN_BYTES` past the limit: a client that sends its whole body before it
+    reads the answer (as ``urllib.request`` does) would otherwise find the connection
+    reset instead of reading the 413. Memory holds at most `limit` bytes.
+    """
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RequestError(413, ["body"], f"the body has {int(length):,} bytes; send at "
-                           f"most {limit:,}", "too_large")
+    declared = int(length) if length.isdigit() else None
+    if declared is not None and declared > limit + DRAIN_BYTES:
+        raise _too_large(declared, limit)
+    keep = declared is None or declared <= limit
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestError(413, ["body"], f"the body is over {limit:,} bytes",
-                               "too_large")
-        chunks.append(chunk)
+            keep = False
+            chunks.clear()
+            if size > limit + DRAIN_BYTES:
+                break
+        elif keep:
+            chunks.append(chunk)
+    if size > limit or not keep:
+        raise _too_large(declared, limit)
+    return b"".join(chunks)
+
+
+def _too_large(declared: int | None, limit: int) -> RequestError:
+    said = (f"the body has {declared:,} bytes" if declared is not None
+            else f"the body is over {limit:,} bytes")
+    return RequestError(413, ["body"], f"{said}; send at most {limit:,}", "too_large")
+
+
+async def _read_json(request: Any, limit: int) -> Any:
+    """The request's JSON body, refusing more than `limit` bytes (:func:`_read_body`)."""
+    raw = await _read_body(request, limit)
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         msg = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
         raise RequestError(422, ["body"], f"not valid JSON: {msg}"[:300],
@@ -297,7 +324,9 @@ def _label_routes(app: Any, model: Any, max_bytes: int) -> None:
     from starlette.concurrency import run_in_threadpool
 
     def refuse(exc: RequestError) -> Any:
-        return JSONResponse(exc.content(), status_code=exc.status)
+        # after a 413 the rest of the body, if any, is not read: the connection closes
+        close = {"Connection": "close"} if exc.status == 413 else None
+        return JSONResponse(exc.content(), status_code=exc.status, headers=close)
 
     @app.post("/v1/label", summary="label one article or a list of articles",
               description="Send {\"title\", \"body\"} or {\"text\"} for one article, or "
