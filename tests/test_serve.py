@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -172,3 +177,104 @@ def test_an_oversized_body_gets_413_also_from_urllib(api):
     if measured:  # never the whole body in memory
         assert _peak_rss_kb(api.proc.pid) - before < 10 * 1024
     assert api.json("/healthz")[0] == 200
+
+
+TOKEN = "tok-" + "s3cr3t" * 4
+
+
+def _auth(token: str = TOKEN) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _refused(server, path, data=None, headers=None) -> None:
+    status, reply = server.json(path, data, headers=headers)
+    assert status == 401, (path, status, reply)
+    assert reply["detail"][0]["type"] == "unauthorized" and "Bearer" in reply["detail"][0]["msg"]
+
+
+def test_a_token_guards_every_request_but_healthz():
+    s = Server("serve", "--token", TOKEN)
+    try:
+        assert s.json("/healthz")[0] == 200
+        for path, data in (("/v1/model", None), ("/openapi.json", None),
+                           ("/v1/label", CONGRESS), ("/v1/split", {"page": "x"})):
+            _refused(s, path, data)
+            _refused(s, path, data, headers=_auth("wrong"))
+            _refused(s, path, data, headers={"Authorization": TOKEN})  # no scheme
+        assert s.request("/docs")[0] == 401
+        # a refused body, even a large one, is read before the answer (urllib sees 401)
+        _refused(s, "/v1/label", {"articles": [CONGRESS] * 500})
+        status, one = s.json("/v1/label", CONGRESS, headers=_auth())
+        assert status == 200 and one["label"] == "congress"
+        assert s.json("/v1/model", headers={"Authorization": f"bearer {TOKEN}"})[0] == 200
+        assert s.request("/docs", headers=_auth())[0] == 200
+    finally:
+        s.stop()
+
+
+def test_the_token_from_the_environment():
+    s = Server("serve", env={"NEWSCLASS_TOKEN": TOKEN})
+    try:
+        _refused(s, "/v1/label", CONGRESS)
+        assert s.json("/v1/label", CONGRESS, headers=_auth())[0] == 200
+    finally:
+        s.stop()
+
+
+def test_loopback_without_a_token_needs_none(api):
+    assert api.json("/v1/label", CONGRESS)[0] == 200
+    assert api.json("/v1/label", CONGRESS, headers=_auth("anything"))[0] == 200
+
+
+def test_another_host_gets_a_generated_token_printed_once():
+    s = Server("serve", "--host", "0.0.0.0")
+    try:
+        announced = s.proc.stdout.readline().decode()
+        match = re.search(r"token: (\S+)", announced)
+        assert match, announced
+        token = match.group(1)
+        assert len(token) >= 32
+        _refused(s, "/v1/label", CONGRESS)
+        assert s.json("/v1/label", CONGRESS, headers=_auth(token))[0] == 200
+        assert s.json("/healthz")[0] == 200
+    finally:
+        s.stop(signal.SIGINT)
+    assert s.proc.stderr_text.count(token) == 0  # printed once, on standard output
+    assert "other machines" in s.proc.stderr_text
+
+
+def test_a_slow_request_gets_503_within_the_time_limit():
+    s = Server("serve", "--timeout", "0.3")
+    try:
+        text = "".join(a["body"] for a in (CONGRESS,)) * 60
+        started = time.monotonic()
+        status, reply = s.json("/v1/label", {"articles": [{"text": text}] * 1000})
+        assert time.monotonic() - started < 5
+        assert status == 503 and reply["detail"][0]["type"] == "timeout"
+        assert "0.3" in reply["detail"][0]["msg"]
+        assert s.json("/v1/label", CONGRESS)[0] == 200
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("args", [("--token", ""), ("--token", "two words here, no"),
+                                  ("--timeout", "0"), ("--timeout", "-1"),
+                                  ("--timeout", "soon")])
+def test_bad_token_or_timeout_is_a_usage_error(args):
+    proc = subprocess.run([sys.executable, "-m", "newsclass", "serve", *args, "--port", "0"],
+                          capture_output=True, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert args[0] in err and "unrecognized" not in err and "Traceback" not in err
+
+
+def test_serve_app_takes_the_options_of_the_command():
+    from newsclass.serve import serve_app
+
+    names = inspect.signature(serve_app).parameters
+    assert {"model", "max_bytes", "token", "timeout"} <= set(names)
+    assert names["timeout"].default == 30 and names["token"].default is None
+    with pytest.raises(ValueError, match="token"):
+        serve_app(token="a b")
+    with pytest.raises(ValueError, match="timeout"):
+        serve_app(timeout=0)
