@@ -278,3 +278,17 @@ def test_serve_app_takes_the_options_of_the_command():
         serve_app(token="a b")
     with pytest.raises(ValueError, match="timeout"):
         serve_app(timeout=0)
+
+
+def test_which_hosts_need_a_token():
+    from newsclass.webapp import is_loopback, server_token
+
+    for host in ("127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"):
+        assert is_loopback(host) and server_token(host, None) == (None, False)
+    for host in ("0.0.0.0", "::", "192.0.2.7", "example.org"):
+        token, generated = server_token(host, None)
+        assert not is_loopback(host) and generated and len(token) >= 32
+    assert server_token("127.0.0.1", TOKEN) == (TOKEN, False)
+    assert server_token("0.0.0.0", TOKEN) == (TOKEN, False)
+    with pytest.raises(ValueError, match="empty"):
+        server_token("0.0.0.0", "")
