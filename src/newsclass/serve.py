@@ -373,8 +373,8 @@ def _docs_page(schema: dict) -> str:
 def _refuse(exc: RequestError) -> Any:
     from fastapi.responses import JSONResponse
 
-    # after a 413 the rest of the body, if any, is not read: the connection closes
-    close = {"Connection": "close"} if exc.status == 413 else None
+    # after a 408 or a 413 the rest of the body, if any, is not read: the connection closes
+    close = {"Connection": "close"} if exc.status in (408, 413) else None
     return JSONResponse(exc.content(), status_code=exc.status, headers=close)
 
 
