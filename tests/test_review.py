@@ -124,3 +124,40 @@ def test_another_host_is_warned_about(seed_records):
     finally:
         s.stop(signal.SIGINT)
     assert "other machines on the network can reach it" in s.proc.stderr_text
+
+
+def test_ctrl_c_stops_quietly(seed_records):
+    s = Server("review", seed_records, "--corrections", seed_records.parent / "ctrl-c.jsonl")
+    s.stop(signal.SIGINT)
+    assert s.proc.returncode == 130, s.proc.stderr_text
+    assert "Traceback" not in s.proc.stderr_text and "Error" not in s.proc.stderr_text
+    assert "stopped" in s.proc.stderr_text
+
+
+def test_the_favicon_needs_no_token(server):
+    status, body = server.request("/favicon.ico")
+    assert status == 204 and body == b""
+    assert server.request("/favicon.ico?token=wrong")[0] == 204
+    assert server.request("/api/state")[0] == 403  # nothing else opens
+
+
+def test_counts_per_label_follow_the_decisions(tmp_path, seed_records):
+    s = Server("review", seed_records, "--corrections", tmp_path / "counts.jsonl")
+    auth = {"X-Review-Token": s.token}
+    try:
+        _, state = s.json("/api/state", headers=auth)
+        assert state["counts"]["other"] == {"model": 4, "now": 4, "reviewed": 0}
+        _, listing = s.json("/api/list?label=other", headers=auth)
+        pos = listing["items"][0]["pos"]
+        _, reply = s.json("/api/decision", {"pos": pos, "label": "tech"}, headers=auth)
+        assert reply["reviewed"] == 1 and reply["total"] == 8
+        assert reply["counts"]["other"] == {"model": 4, "now": 3, "reviewed": 0}
+        assert reply["counts"]["tech"] == {"model": 1, "now": 2, "reviewed": 1}
+        _, reply = s.json("/api/decision", {"pos": pos, "label": "other"}, headers=auth)
+        assert reply["reviewed"] == 1
+        assert reply["counts"]["other"] == {"model": 4, "now": 4, "reviewed": 1}
+        assert reply["counts"]["tech"] == {"model": 1, "now": 1, "reviewed": 0}
+        _, state = s.json("/api/state", headers=auth)
+        assert state["counts"] == reply["counts"]
+    finally:
+        s.stop()

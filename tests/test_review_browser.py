@@ -117,6 +117,55 @@ def test_order_highlights_key_press_and_reload(browser, seed_out, tmp_path):
     assert (tmp_path / "review.png").stat().st_size > 10_000
 
 
+def header_counts(driver) -> dict:
+    """Per label in the header: (articles with that label now, of them reviewed)."""
+    import re
+
+    shown = driver.execute_script(  # in one call: the header may be redrawn meanwhile
+        "return [...document.querySelectorAll('#counts [data-label]')]"
+        ".map((s) => [s.dataset.label, s.textContent])")
+    counts = {}
+    for name, text in shown:
+        match = re.search(r"(\d+)(?:\s*✓\s*(\d+))?\s*$", text)
+        counts[name] = (int(match.group(1)), int(match.group(2) or 0))
+    return counts
+
+
+def test_header_counts_follow_each_decision_without_reload(browser, seed_out, tmp_path):
+    server = Server("review", seed_out, "--corrections", tmp_path / "decisions.jsonl")
+    try:
+        open_page(browser, server.url)
+        browser.execute_script("window.stillThisPage = true")
+        before = header_counts(browser)
+        assert sum(n for n, _ in before.values()) == 8
+        assert all(done == 0 for _, done in before.values())
+        model = browser.find_element(_by("CSS_SELECTOR"), "#buttons button.model"
+                                     ).get_attribute("data-label")
+        buttons = browser.find_elements(_by("CSS_SELECTOR"), "#buttons button")
+        keys = [b.get_attribute("data-label") for b in buttons]
+        target = next(lab for lab in keys if lab != model)
+        press(browser, str(keys.index(target) + 1))  # a correction
+        assert wait_for(lambda: header_counts(browser) != before)
+        after = header_counts(browser)
+        assert after[target] == (before[target][0] + 1, 1)
+        assert after[model] == (before[model][0] - 1, 0)
+        assert "reviewed 1 of 8" in browser.find_element(_by("ID"), "progress").text
+        press(browser, "\ue014")  # the next article, accepted as the model labelled it
+        assert wait_for(lambda: browser.execute_script("return document.body.dataset.pos")
+                        == "1")
+        accepted = browser.find_element(_by("CSS_SELECTOR"), "#buttons button.model"
+                                        ).get_attribute("data-label")
+        press(browser, "\ue007")
+        assert wait_for(lambda: header_counts(browser) != after)
+        now = header_counts(browser)
+        assert now[accepted] == (after[accepted][0], after[accepted][1] + 1)
+        assert "reviewed 2 of 8" in browser.find_element(_by("ID"), "progress").text
+        assert browser.execute_script("return window.stillThisPage === true")
+        browser.save_screenshot(str(tmp_path / "counts.png"))
+    finally:
+        server.stop()
+
+
 def test_article_text_is_shown_as_text_never_run(browser, tmp_path):
     evil = {"id": "evil", "source": "evil.jsonl", "title": "<script>window.pwned=1</script>",
             "body": 'x<img src=x onerror="window.pwned=2">y <b>bold</b> 人大代表',

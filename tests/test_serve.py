@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -136,3 +142,153 @@ def test_any_json_gets_an_answer_never_a_500(api, body, path):
     reply = json.loads(raw)
     if status != 200:
         assert reply["detail"][0]["loc"][0] == "body"
+
+
+def test_ctrl_c_stops_quietly():
+    s = Server("serve")
+    s.stop(signal.SIGINT)
+    assert s.proc.returncode == 130, s.proc.stderr_text
+    assert "Traceback" not in s.proc.stderr_text and "Error" not in s.proc.stderr_text
+    assert "stopped" in s.proc.stderr_text
+
+
+def _peak_rss_reset(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as fh:
+            fh.write("5")  # resets the peak resident size (VmHWM)
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+
+
+def test_an_oversized_body_gets_413_also_from_urllib(api):
+    # urllib sends the whole body before it reads the answer: the server reads and
+    # discards it, so the client sees the 413 instead of a reset connection
+    measured = _peak_rss_reset(api.proc.pid)
+    before = _peak_rss_kb(api.proc.pid) if measured else 0
+    body = b'{"body": "' + b"x" * (30 * 1024 * 1024) + b'"}'
+    status, raw = api.request("/v1/label", body)
+    assert status == 413 and json.loads(raw)["detail"][0]["type"] == "too_large"
+    if measured:  # never the whole body in memory
+        assert _peak_rss_kb(api.proc.pid) - before < 10 * 1024
+    assert api.json("/healthz")[0] == 200
+
+
+TOKEN = "tok-" + "s3cr3t" * 4
+
+
+def _auth(token: str = TOKEN) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _refused(server, path, data=None, headers=None) -> None:
+    status, reply = server.json(path, data, headers=headers)
+    assert status == 401, (path, status, reply)
+    assert reply["detail"][0]["type"] == "unauthorized" and "Bearer" in reply["detail"][0]["msg"]
+
+
+def test_a_token_guards_every_request_but_healthz():
+    s = Server("serve", "--token", TOKEN)
+    try:
+        assert s.json("/healthz")[0] == 200
+        for path, data in (("/v1/model", None), ("/openapi.json", None),
+                           ("/v1/label", CONGRESS), ("/v1/split", {"page": "x"})):
+            _refused(s, path, data)
+            _refused(s, path, data, headers=_auth("wrong"))
+            _refused(s, path, data, headers={"Authorization": TOKEN})  # no scheme
+        assert s.request("/docs")[0] == 401
+        # a refused body, even a large one, is read before the answer (urllib sees 401)
+        _refused(s, "/v1/label", {"articles": [CONGRESS] * 500})
+        status, one = s.json("/v1/label", CONGRESS, headers=_auth())
+        assert status == 200 and one["label"] == "congress"
+        assert s.json("/v1/model", headers={"Authorization": f"bearer {TOKEN}"})[0] == 200
+        assert s.request("/docs", headers=_auth())[0] == 200
+    finally:
+        s.stop()
+
+
+def test_the_token_from_the_environment():
+    s = Server("serve", env={"NEWSCLASS_TOKEN": TOKEN})
+    try:
+        _refused(s, "/v1/label", CONGRESS)
+        assert s.json("/v1/label", CONGRESS, headers=_auth())[0] == 200
+    finally:
+        s.stop()
+
+
+def test_loopback_without_a_token_needs_none(api):
+    assert api.json("/v1/label", CONGRESS)[0] == 200
+    assert api.json("/v1/label", CONGRESS, headers=_auth("anything"))[0] == 200
+
+
+def test_another_host_gets_a_generated_token_printed_once():
+    s = Server("serve", "--host", "0.0.0.0")
+    try:
+        announced = s.proc.stdout.readline().decode()
+        match = re.search(r"token: (\S+)", announced)
+        assert match, announced
+        token = match.group(1)
+        assert len(token) >= 32
+        _refused(s, "/v1/label", CONGRESS)
+        assert s.json("/v1/label", CONGRESS, headers=_auth(token))[0] == 200
+        assert s.json("/healthz")[0] == 200
+    finally:
+        s.stop(signal.SIGINT)
+    assert s.proc.stderr_text.count(token) == 0  # printed once, on standard output
+    assert "other machines" in s.proc.stderr_text
+
+
+def test_a_slow_request_gets_503_within_the_time_limit():
+    s = Server("serve", "--timeout", "0.3")
+    try:
+        text = "".join(a["body"] for a in (CONGRESS,)) * 60
+        started = time.monotonic()
+        status, reply = s.json("/v1/label", {"articles": [{"text": text}] * 1000})
+        assert time.monotonic() - started < 5
+        assert status == 503 and reply["detail"][0]["type"] == "timeout"
+        assert "0.3" in reply["detail"][0]["msg"]
+        assert s.json("/v1/label", CONGRESS)[0] == 200
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("args", [("--token", ""), ("--token", "two words here, no"),
+                                  ("--timeout", "0"), ("--timeout", "-1"),
+                                  ("--timeout", "soon")])
+def test_bad_token_or_timeout_is_a_usage_error(args):
+    proc = subprocess.run([sys.executable, "-m", "newsclass", "serve", *args, "--port", "0"],
+                          capture_output=True, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert args[0] in err and "unrecognized" not in err and "Traceback" not in err
+
+
+def test_serve_app_takes_the_options_of_the_command():
+    from newsclass.serve import serve_app
+
+    names = inspect.signature(serve_app).parameters
+    assert {"model", "max_bytes", "token", "timeout"} <= set(names)
+    assert names["timeout"].default == 30 and names["token"].default is None
+    with pytest.raises(ValueError, match="token"):
+        serve_app(token="a b")
+    with pytest.raises(ValueError, match="timeout"):
+        serve_app(timeout=0)
+
+
+def test_which_hosts_need_a_token():
+    from newsclass.webapp import is_loopback, server_token
+
+    for host in ("127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"):
+        assert is_loopback(host) and server_token(host, None) == (None, False)
+    for host in ("0.0.0.0", "::", "192.0.2.7", "example.org"):
+        token, generated = server_token(host, None)
+        assert not is_loopback(host) and generated and len(token) >= 32
+    assert server_token("127.0.0.1", TOKEN) == (TOKEN, False)
+    assert server_token("0.0.0.0", TOKEN) == (TOKEN, False)
+    with pytest.raises(ValueError, match="empty"):
+        server_token("0.0.0.0", "")

@@ -19,11 +19,12 @@ SEED = ROOT / "seeds" / "000_5c64d9000366f065.txt"
 class Server:
     """``newsclass review|serve ... --port 0`` running until :meth:`stop`."""
 
-    def __init__(self, *args: str, cwd: Path | None = None) -> None:
+    def __init__(self, *args: str, cwd: Path | None = None, env: dict | None = None) -> None:
+        environ = {k: v for k, v in os.environ.items() if k != "NEWSCLASS_TOKEN"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "newsclass", *map(str, args), "--port", "0"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env={**environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         line = self.proc.stdout.readline().decode()
         match = re.search(r"(http://[^\s/]+)(/\?token=(\S+))?", line)
         if match is None:

@@ -60,6 +60,16 @@ def _probability(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _label_map(text: str) -> dict:
     """``old=new,...`` or the path of a JSON object mapping old labels to new ones."""
     if text.endswith(".json"):
@@ -248,6 +258,13 @@ def _add_serve(sub: Any) -> None:
     _add_server_options(p, 8000)
     p.add_argument("--max-bytes", type=_whole(1), default=None,
                    help="largest request body accepted, in bytes (default 10 MB)")
+    p.add_argument("--token", default=os.environ.get("NEWSCLASS_TOKEN") or None,
+                   help="secret every request but GET /healthz must carry as "
+                   "'Authorization: Bearer TOKEN' (default: $NEWSCLASS_TOKEN; on a host "
+                   "other than the loopback interface one is generated and printed)")
+    p.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="time a request's body may take to arrive, and then its articles "
+                   "to be labelled; after it the answer is 408 or 503 (30)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -426,14 +443,38 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token_notes(args: argparse.Namespace, token: str | None, generated: bool) -> str:
+    """What to print about the token; warnings about a short one and plain HTTP go to
+    stderr."""
+    from newsclass.webapp import SHORT_TOKEN, is_loopback
+
+    if token is not None and not generated and len(token) < SHORT_TOKEN:
+        print(f"warning: a token of {len(token)} characters is easy to guess; use at least "
+              f"{SHORT_TOKEN}", file=sys.stderr)
+    if not is_loopback(args.host):
+        print("warning: plain HTTP: the token and the articles cross the network "
+              "unencrypted; put a reverse proxy with TLS in front (README, Serve)",
+              file=sys.stderr)
+    if generated:
+        return (f"\n  token: {token} (generated: every request but GET /healthz must "
+                "send 'Authorization: Bearer <token>'; choose one with --token or "
+                "NEWSCLASS_TOKEN)")
+    if token is not None:
+        return "\n  every request but GET /healthz must send 'Authorization: Bearer <token>'"
+    return ""
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from newsclass.serve import serve_app
-    from newsclass.webapp import run_app, url_host
+    from newsclass.webapp import run_app, server_token, url_host
 
+    token, generated = server_token(args.host, args.token)
     sock = _listen(args, "serve")
-    app = serve_app(args.model, **({"max_bytes": args.max_bytes} if args.max_bytes else {}))
+    app = serve_app(args.model, token=token, timeout=args.timeout,
+                    **({"max_bytes": args.max_bytes} if args.max_bytes else {}))
+    notes = _token_notes(args, token, generated)
     run_app(app, sock, f"newsclass serve: http://{url_host(sock)}/ (API docs: "
-            f"http://{url_host(sock)}/docs)\n  press Ctrl-C to stop")
+            f"http://{url_host(sock)}/docs){notes}\n  press Ctrl-C to stop")
     return 0
 
 
@@ -460,6 +501,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return _closed_pipe()
+    except KeyboardInterrupt:
+        # Ctrl-C: uvicorn stops serving and raises it again, as does any other command
+        # stopped while it loads or computes (label reports its own interruption).
+        print(f"\nnewsclass {args.command}: stopped", file=sys.stderr)
+        return 130
 
 
 def _closed_pipe() -> int:

@@ -238,38 +238,50 @@ class ReviewSession:
         """The reviewer's latest decision about `item`, if any."""
         return self.log.decisions.get((item.source, item.id))
 
+    def counts(self, items: Iterable[ReviewItem] | None = None) -> dict:
+        """Per label: the articles the model gave it (``model``), those that have it now
+        (``now``: the reviewer's label where there is one, else the model's) and how
+        many of those are reviewed (``reviewed``); of `items`, default all."""
+        model, now, reviewed = Counter(), Counter(), Counter()
+        for item in self.order if items is None else items:
+            d = self.decision(item)
+            model[item.label] += 1
+            now[d["label"] if d else item.label] += 1
+            if d is not None:
+                reviewed[d["label"]] += 1
+        return {lab: {"model": model[lab], "now": now[lab], "reviewed": reviewed[lab]}
+                for lab in self.labels}
+
     def state(self) -> dict:
-        """Labels (with keys and Chinese names), sources, progress and where to start."""
+        """Labels (with keys and Chinese names), sources, progress, counts per label
+        (:meth:`counts`) and where to start."""
         done = [self.decision(i) for i in self.order]
         start = next((k for k, d in enumerate(done) if d is None), 0)
         return {"labels": [{"id": lab, "zh": label_name(lab), "key": k + 1}
                            for k, lab in enumerate(self.labels)],
                 "sources": sorted({i.source for i in self.items}),
                 "total": len(self.order), "reviewed": sum(d is not None for d in done),
-                "start": start}
+                "counts": self.counts(), "start": start}
 
     def listing(self, label: str = "", source: str = "", low: float = 0.0,
                 high: float = 1.0, query: str = "") -> dict:
-        """The articles that pass the filters, in review order, and counts per label."""
-        rows, counts, reviewed = [], Counter(), Counter()
+        """The articles that pass the filters, in review order, and their counts per
+        label (:meth:`counts`)."""
+        rows, passed = [], []
         for pos, item in enumerate(self.order):
             if ((label and item.label != label) or (source and item.source != source)
                     or not low <= item.confidence <= high
                     or (query and query not in item.title and query not in item.body)):
                 continue
             d = self.decision(item)
-            counts[item.label] += 1
-            if d is not None:
-                reviewed[d["label"]] += 1
+            passed.append(item)
             rows.append({"pos": pos, "id": item.id, "source": item.source,
                          "title": item.title or item.body[:40], "label": item.label,
                          "label_zh": label_name(item.label),
                          "confidence": round(item.confidence, 4),
                          "margin": round(item.margin, 4),
                          "decision": d["label"] if d else None})
-        return {"items": rows,
-                "counts": {lab: {"model": counts[lab], "reviewed": reviewed[lab]}
-                           for lab in self.labels}}
+        return {"items": rows, "counts": self.counts(passed)}
 
     def _terms(self, item: ReviewItem) -> list[dict]:
         """Terms pushing towards the label and the runner-up: each with the label it
@@ -304,13 +316,14 @@ class ReviewSession:
                 "decision": d["label"] if d else None}
 
     def decide(self, pos: int, label: str) -> dict:
-        """Record the reviewer's `label` for the article at `pos` (on disk on return)."""
+        """Record the reviewer's `label` for the article at `pos` (on disk on return);
+        answers the decision with the progress and the counts per label after it."""
         item = self.order[pos]
         saved = self.log.append(make_correction(item.id, item.source, item.text_sha256,
                                                 item.label, label))
         done = sum(self.decision(i) is not None for i in self.items)
         return {"pos": pos, "decision": saved["label"], "time": saved["time"],
-                "reviewed": done, "total": len(self.items)}
+                "reviewed": done, "total": len(self.items), "counts": self.counts()}
 
 
 # -- the web application ---------------------------------------------------------------
@@ -327,7 +340,8 @@ def _number(text: str | None, default: float) -> float:
 
 
 class _TokenGuard:
-    """ASGI middleware: refuse (403) every HTTP request without the session's token."""
+    """ASGI middleware: refuse (403) every HTTP request without the session's token,
+    but the browser's own request for ``/favicon.ico`` (answered 204, empty)."""
 
     def __init__(self, app: Any, token: str) -> None:
         self.app, self.token = app, token
@@ -336,7 +350,7 @@ class _TokenGuard:
         from starlette.requests import Request
         from starlette.responses import PlainTextResponse
 
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope.get("path") != "/favicon.ico":
             request = Request(scope)
             given = request.query_params.get("token") or request.headers.get(
                 "x-review-token", "")
@@ -380,7 +394,11 @@ def _routes(session: ReviewSession, token: str) -> list:
     async def decide(request: Any) -> Any:
         return _decide(session, await request.body())
 
-    return [Route("/", page), Route("/static/{name}", asset), Route("/api/state", state),
+    async def favicon(request: Any) -> Any:
+        return Response(status_code=204)
+
+    return [Route("/", page), Route("/favicon.ico", favicon),
+            Route("/static/{name}", asset), Route("/api/state", state),
             Route("/api/list", listing), Route("/api/article/{pos:int}", article),
             Route("/api/decision", decide, methods=["POST"])]
 

@@ -17,12 +17,21 @@ checked by hand, so every refusal says which field is wrong: a body over the siz
 (or with too many articles) gets 413, anything else that is not a valid request 422,
 with FastAPI's ``{"detail": [{"loc", "msg", "type"}]}`` shape. Classification runs in
 worker threads, so requests are served concurrently.
+
+Given a token, every request but ``GET /healthz`` must carry it as
+``Authorization: Bearer <token>`` (401 otherwise). A body must arrive within the time
+limit (408 otherwise) and be labelled within it again (503 otherwise).
 """
 
 
+import asyncio
+import functools
+import hmac
 import html
 import json
+import math
 import os
+import threading
 from typing import Any
 
 from newsclass.articles import split_page
@@ -33,9 +42,10 @@ from newsclass.persistence import ModelFileError, read_card
 from newsclass.portable import check_fallback
 from newsclass.readers import json_type
 from newsclass.runners import DetailOptions, classify
-from newsclass.webapp import missing_web_extra
+from newsclass.webapp import check_token, missing_web_extra
 
-__all__ = ["MAX_ARTICLES", "MAX_BYTES", "RequestError", "parse_label_request", "serve_app"]
+__all__ = ["DEFAULT_TIMEOUT", "MAX_ARTICLES", "MAX_BYTES", "RequestError",
+           "parse_label_request", "serve_app"]
 
 #: Largest request body accepted, in bytes.
 MAX_BYTES = 10 * 1024 * 1024
@@ -43,6 +53,13 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ARTICLES = 1000
 #: Most explaining terms per article.
 MAX_EXPLAIN = 50
+#: How much of a body over the size limit is read and thrown away, past the limit,
+#: before the 413 is sent and the connection closed.
+DRAIN_BYTES = 64 * 1024 * 1024
+#: Seconds a request may take to arrive, and then to be labelled.
+DEFAULT_TIMEOUT = 30.0
+#: Articles labelled at a time; a request whose time is up stops between two such steps.
+STEP = 64
 
 
 class RequestError(ValueError):
@@ -176,14 +193,42 @@ def _record(article: dict, detail: dict, size: int) -> dict:
     return record
 
 
-def _classify(model: Any, articles: list[dict], options: DetailOptions) -> list[dict]:
+class _TimeUp(Exception):
+    """The request's time ran out while its articles were being labelled."""
+
+
+def _classify(model: Any, articles: list[dict], options: DetailOptions,
+              stop: threading.Event | None = None) -> list[dict]:
+    """Label `articles`, :data:`STEP` at a time, giving up (``_TimeUp``) once `stop` is set."""
     fitted = []
     for a in articles:
         keep = max(0, MAX_CHARS - len(a["title"]))
         fitted.append({"title": a["title"][:MAX_CHARS], "body": a["body"][:keep]})
-    details = classify(model, fitted, options) if fitted else []
+    details: list[dict] = []
+    for start in range(0, len(fitted), STEP):
+        if stop is not None and stop.is_set():
+            raise _TimeUp
+        details.extend(classify(model, fitted[start:start + STEP], options))
     return [_record(a, d, len(a["title"]) + len(a["body"]))
             for a, d in zip(articles, details, strict=True)]
+
+
+async def _within(seconds: float, func: Any, *args: Any) -> Any:
+    """``func(*args, stop=event)`` in a worker thread, answering 503 after `seconds`.
+
+    The event is set when the time is up, so that the abandoned work stops at its next
+    step instead of running on.
+    """
+    stop = threading.Event()
+    work = asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(func, *args, stop=stop))
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except (asyncio.TimeoutError, _TimeUp):
+        stop.set()
+        raise RequestError(503, ["body"], f"labelling took longer than the time limit of "
+                           f"{seconds:g} s; send fewer or shorter articles", "timeout"
+                           ) from None
 
 
 def _card(model: Any) -> dict:
@@ -200,21 +245,50 @@ def _card(model: Any) -> dict:
                          "label_counts": getattr(fitted, "label_counts_", {})}}
 
 
-async def _read_json(request: Any, limit: int) -> Any:
-    """The request's JSON body, refusing more than `limit` bytes as they arrive."""
+async def _read_body(request: Any, limit: int) -> bytes:
+    """The request's body, refusing more than `limit` bytes.
+
+    A body over the limit is still read, and thrown away as it arrives, up to
+    :data:`DRAIN_BYTES` past the limit: a client that sends its whole body before it
+    reads the answer (as ``urllib.request`` does) would otherwise find the connection
+    reset instead of reading the 413. Memory holds at most `limit` bytes.
+    """
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RequestError(413, ["body"], f"the body has {int(length):,} bytes; send at "
-                           f"most {limit:,}", "too_large")
+    declared = int(length) if length.isdigit() else None
+    if declared is not None and declared > limit + DRAIN_BYTES:
+        raise _too_large(declared, limit)
+    keep = declared is None or declared <= limit
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestError(413, ["body"], f"the body is over {limit:,} bytes",
-                               "too_large")
-        chunks.append(chunk)
+            keep = False
+            chunks.clear()
+            if size > limit + DRAIN_BYTES:
+                break
+        elif keep:
+            chunks.append(chunk)
+    if size > limit or not keep:
+        raise _too_large(declared, limit)
+    return b"".join(chunks)
+
+
+def _too_large(declared: int | None, limit: int) -> RequestError:
+    said = (f"the body has {declared:,} bytes" if declared is not None
+            else f"the body is over {limit:,} bytes")
+    return RequestError(413, ["body"], f"{said}; send at most {limit:,}", "too_large")
+
+
+async def _read_json(request: Any, limit: int, seconds: float) -> Any:
+    """The request's JSON body, refusing more than `limit` bytes (:func:`_read_body`) and
+    a body that takes more than `seconds` to arrive (408)."""
     try:
-        return json.loads(b"".join(chunks))
+        raw = await asyncio.wait_for(_read_body(request, limit), seconds)
+    except asyncio.TimeoutError:
+        raise RequestError(408, ["body"], f"the body did not arrive within the time limit "
+                           f"of {seconds:g} s", "timeout") from None
+    try:
+        return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         msg = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
         raise RequestError(422, ["body"], f"not valid JSON: {msg}"[:300],
@@ -259,9 +333,14 @@ def _split_body() -> dict:
                        **_schema_options()}}}}}
 
 
-def _refusals() -> dict:
-    return {"413": {"description": "body over the size limit, or too many articles"},
-            "422": {"description": "not a valid request; detail names the field"}}
+def _refusals(secured: bool) -> dict:
+    answers = {"401": {"description": "no token, or not the server's token "
+                       "(Authorization: Bearer TOKEN)"}} if secured else {}
+    return {**answers,
+            "408": {"description": "the body did not arrive within the time limit"},
+            "413": {"description": "body over the size limit, or too many articles"},
+            "422": {"description": "not a valid request; detail names the field"},
+            "503": {"description": "labelling took longer than the time limit"}}
 
 
 def _docs_page(schema: dict) -> str:
@@ -291,46 +370,51 @@ def _docs_page(schema: dict) -> str:
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def _label_routes(app: Any, model: Any, max_bytes: int) -> None:
-    from fastapi import Request
+def _refuse(exc: RequestError) -> Any:
     from fastapi.responses import JSONResponse
-    from starlette.concurrency import run_in_threadpool
 
-    def refuse(exc: RequestError) -> Any:
-        return JSONResponse(exc.content(), status_code=exc.status)
+    # after a 408 or a 413 the rest of the body, if any, is not read: the connection closes
+    close = {"Connection": "close"} if exc.status in (408, 413) else None
+    return JSONResponse(exc.content(), status_code=exc.status, headers=close)
+
+
+def _label_routes(app: Any, model: Any, max_bytes: int, timeout: float) -> None:
+    from fastapi import Request
+
+    refusals = _refusals(app.state.token is not None)
 
     @app.post("/v1/label", summary="label one article or a list of articles",
               description="Send {\"title\", \"body\"} or {\"text\"} for one article, or "
               "{\"articles\": [...]} for several; top_k, explain and threshold go beside "
               "them. Answers the label, its Chinese name, the probability, the top labels "
               "and the explaining terms, as newsclass label writes them.",
-              openapi_extra={"requestBody": _label_body()}, responses=_refusals())
+              openapi_extra={"requestBody": _label_body()}, responses=refusals)
     async def label(request: Request) -> Any:
         try:
-            data = await _read_json(request, max_bytes)
+            data = await _read_json(request, max_bytes, timeout)
             articles, options, many = parse_label_request(data, len(model.classes_))
             _check_fallback(model, options)
+            results = await _within(timeout, _classify, model, articles, options)
         except RequestError as exc:
-            return refuse(exc)
-        results = await run_in_threadpool(_classify, model, articles, options)
+            return _refuse(exc)
         if many:
             return {"results": results}
         if "error" in results[0]:
-            return refuse(RequestError(422, ["body"], results[0]["error"]))
+            return _refuse(RequestError(422, ["body"], results[0]["error"]))
         return results[0]
 
     @app.post("/v1/split", summary="split a newspaper page into articles and label them",
               description="Send {\"page\": \"...\"}; answers the articles in page order, "
               "with their title, subtitles, byline, body, offsets in the page and labels.",
-              openapi_extra={"requestBody": _split_body()}, responses=_refusals())
+              openapi_extra={"requestBody": _split_body()}, responses=refusals)
     async def split(request: Request) -> Any:
         try:
-            data = await _read_json(request, max_bytes)
+            data = await _read_json(request, max_bytes, timeout)
             page, options = _split_request(data, len(model.classes_))
             _check_fallback(model, options)
+            return await _within(timeout, _split, model, page, options)
         except RequestError as exc:
-            return refuse(exc)
-        return await run_in_threadpool(_split, model, page, options)
+            return _refuse(exc)
 
 
 def _split_request(data: Any, n_labels: int) -> tuple[str, DetailOptions]:
@@ -342,11 +426,12 @@ def _split_request(data: Any, n_labels: int) -> tuple[str, DetailOptions]:
     return _string(data["page"], ["body", "page"]), _options(data, n_labels)
 
 
-def _split(model: Any, page: str, options: DetailOptions) -> dict:
+def _split(model: Any, page: str, options: DetailOptions,
+           stop: threading.Event | None = None) -> dict:
     found = split_page(page).articles
     articles = [{"id": n, "title": a.title, "body": a.body} for n, a in enumerate(found, 1)]
     usable = [a for a in articles if a["title"].strip() or a["body"].strip()]
-    labelled = {r["id"]: r for r in _classify(model, usable, options)}
+    labelled = {r["id"]: r for r in _classify(model, usable, options, stop)}
     out = []
     for a, art in zip(articles, found, strict=True):
         out.append({"n": a["id"], "title": art.title, "subtitles": list(art.subtitles),
@@ -373,7 +458,66 @@ def _info_routes(app: Any, model: Any, card: dict) -> None:
         return HTMLResponse(_docs_page(app.openapi()))
 
 
-def serve_app(model: Any = None, *, max_bytes: int = MAX_BYTES) -> Any:
+async def _drain(receive: Any, most: int) -> None:
+    """Read and throw away a request's body, up to `most` bytes."""
+    seen = 0
+    while seen <= most:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+class _BearerGuard:
+    """ASGI middleware: 401 for every HTTP request but ``/healthz`` that does not carry
+    ``Authorization: Bearer <token>`` (compared with :func:`hmac.compare_digest`).
+
+    The body of a refused request is read and thrown away first (within the limits of
+    :data:`DRAIN_BYTES` and the time limit), so that the client can read the 401.
+    """
+
+    def __init__(self, app: Any, token: str, timeout: float) -> None:
+        self.app, self.token, self.timeout = app, token.encode(), timeout
+
+    def _carries_token(self, scope: dict) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                scheme, _, given = value.strip().partition(b" ")
+                return (scheme.lower() == b"bearer"
+                        and hmac.compare_digest(given.strip(), self.token))
+        return False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        from fastapi.responses import JSONResponse
+
+        if (scope["type"] != "http" or scope.get("path") == "/healthz"
+                or self._carries_token(scope)):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await asyncio.wait_for(_drain(receive, DRAIN_BYTES), self.timeout)
+        except asyncio.TimeoutError:
+            pass
+        refusal = RequestError(401, ["header", "authorization"], "this server needs its "
+                               "token: send the header Authorization: Bearer <token>",
+                               "unauthorized")
+        await JSONResponse(refusal.content(), status_code=401, headers={
+            "WWW-Authenticate": 'Bearer realm="newsclass"', "Connection": "close"})(
+            scope, receive, send)
+
+
+def _check_timeout(timeout: Any) -> float:
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not 0 < timeout < math.inf):
+        raise ValueError(f"the timeout (--timeout) must be a positive number of seconds, "
+                         f"got {timeout!r}")
+    return float(timeout)
+
+
+def serve_app(model: Any = None, *, max_bytes: int = MAX_BYTES, token: str | None = None,
+              timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Build the labelling API as an ASGI application (FastAPI).
 
     Parameters
@@ -382,14 +526,24 @@ def serve_app(model: Any = None, *, max_bytes: int = MAX_BYTES) -> Any:
         A fitted model or a model file, loaded once here; ``None``: the default model.
     max_bytes : int, default=MAX_BYTES
         Largest request body accepted; larger ones get 413.
+    token : str or None, default=None
+        The secret every request but ``GET /healthz`` must carry, as the header
+        ``Authorization: Bearer <token>``; one without it gets 401. ``None``: no token
+        is needed (``newsclass serve`` then listens on the loopback interface only).
+    timeout : float, default=DEFAULT_TIMEOUT
+        Seconds a request's body may take to arrive (408 after that) and, counted
+        again, its articles to be labelled (503 after that; the labelling stops at its
+        next step of :data:`STEP` articles).
 
     Returns
     -------
     fastapi.FastAPI
-        With ``app.state.model``, the loaded model.
+        With ``app.state.model``, the loaded model, and ``app.state.token``.
 
     Raises
     ------
+    ValueError
+        If the token cannot be sent in a header or the timeout is not a positive number.
     ModelFileError
         If the model file cannot be loaded.
     RuntimeError
@@ -401,11 +555,14 @@ def serve_app(model: Any = None, *, max_bytes: int = MAX_BYTES) -> Any:
         raise missing_web_extra(exc) from None
     from newsclass._version import __version__
 
+    token, timeout = check_token(token), _check_timeout(timeout)
     fitted = as_model(model)
     app = FastAPI(title="newsclass", version=__version__, docs_url=None, redoc_url=None,
                   description="Label Chinese news articles by topic: tech 科技, congress 人大, "
                   "education 教育, charity 慈善, other 其他.")
-    app.state.model = fitted
-    _label_routes(app, fitted, max_bytes)
+    app.state.model, app.state.token = fitted, token
+    _label_routes(app, fitted, max_bytes, timeout)
     _info_routes(app, fitted, _card(model))
+    if token is not None:
+        app.add_middleware(_BearerGuard, token=token, timeout=timeout)
     return app

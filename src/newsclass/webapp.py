@@ -9,14 +9,78 @@ a URL that works), and run one uvicorn server in this process.
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 import socket
 import sys
 from typing import Any
 
-__all__ = ["LOOPBACK", "bind", "host_warning", "missing_web_extra", "run_app", "url_host"]
+__all__ = ["LOOPBACK", "SHORT_TOKEN", "bind", "check_token", "host_warning", "is_loopback",
+           "missing_web_extra", "run_app", "server_token", "url_host"]
 
 #: Host names that reach only this machine.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Shortest token that is not warned about.
+SHORT_TOKEN = 16
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is an address of this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_token(token: str | None) -> str | None:
+    """`token` if it can be sent in an ``Authorization: Bearer`` header.
+
+    Raises
+    ------
+    ValueError
+        If it is empty or holds anything but visible ASCII characters (no spaces).
+    """
+    if token is None:
+        return None
+    if not isinstance(token, str) or not token:
+        raise ValueError("the token (--token, NEWSCLASS_TOKEN) is empty")
+    if not all("!" <= ch <= "~" for ch in token):
+        raise ValueError("the token (--token, NEWSCLASS_TOKEN) must be visible ASCII "
+                         "characters without spaces, as an Authorization header carries it")
+    return token
+
+
+def server_token(host: str, token: str | None) -> tuple[str | None, bool]:
+    """The token a server listening on `host` requires, and whether it was generated.
+
+    A given token is always required. Without one, a server on the loopback interface
+    requires none, and a server other machines can reach gets a new random one.
+
+    Parameters
+    ----------
+    host : str
+        Where the server listens.
+    token : str or None
+        The token given (``--token`` or ``NEWSCLASS_TOKEN``).
+
+    Returns
+    -------
+    token : str or None
+        ``None``: no token is required.
+    generated : bool
+
+    Raises
+    ------
+    ValueError
+        If the given token cannot be sent in a header (:func:`check_token`).
+    """
+    if token is not None:
+        return check_token(token), False
+    if is_loopback(host):
+        return None, False
+    return secrets.token_urlsafe(32), True
 
 
 def missing_web_extra(exc: ImportError) -> RuntimeError:
@@ -27,7 +91,7 @@ def missing_web_extra(exc: ImportError) -> RuntimeError:
 
 def host_warning(host: str, command: str) -> str | None:
     """A warning for a host that other machines can reach, else ``None``."""
-    if host in LOOPBACK:
+    if is_loopback(host):
         return None
     return (f"warning: newsclass {command} listens on {host}, so other machines on the "
             "network can reach it; keep the default 127.0.0.1 unless you mean that")

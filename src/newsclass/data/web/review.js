@@ -48,14 +48,19 @@
     $("progress").textContent = "reviewed " + reviewed + " of " + total;
   }
 
+  // The header: per label, the articles that have it now (the reviewer's label where
+  // there is one, else the model's) and, after ✓, how many of them are reviewed. It
+  // counts all articles, whatever the filters, and follows every decision.
   function showCounts(counts) {
     const box = $("counts");
     box.replaceChildren();
     for (const l of labels) {
-      const c = counts[l.id] || { model: 0, reviewed: 0 };
+      const c = counts[l.id] || { model: 0, now: 0, reviewed: 0 };
       const span = el("span");
-      span.append(tag(l.id), " " + c.model);
-      span.title = c.reviewed + " reviewed as " + l.id;
+      span.append(tag(l.id), " " + c.now);
+      if (c.reviewed) span.append(el("span", " ✓" + c.reviewed, "reviewed"));
+      span.title = c.now + " labelled " + l.id + " now (" + c.model + " by the model), " +
+        c.reviewed + " of them reviewed";
       span.dataset.label = l.id;
       box.append(span);
     }
@@ -84,7 +89,8 @@
     const data = await api("/api/list?" + q.toString());
     rows = data.items;
     $("list").replaceChildren(...rows.map(listItem));
-    showCounts(data.counts);
+    $("shown").textContent = rows.length === total ? total + " articles"
+      : rows.length + " of " + total + " articles";
     markCurrent();
   }
 
@@ -159,6 +165,7 @@
         body: JSON.stringify({ pos: shown.pos, label: label }) });
       shown.decision = r.decision;
       progress(r.reviewed);
+      showCounts(r.counts);
       showButtons();
       const li = $("list").querySelector('li[data-pos="' + r.pos + '"]');
       if (li) {
@@ -203,6 +210,7 @@
     labels = state.labels;
     total = state.total;
     progress(state.reviewed);
+    showCounts(state.counts);
     for (const l of labels) $("f-label").append(new Option(l.id + " " + l.zh, l.id));
     for (const s of state.sources) $("f-source").append(new Option(s, s));
     for (const id of ["f-label", "f-source", "f-min", "f-max", "f-q"]) {
