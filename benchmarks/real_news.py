@@ -166,7 +166,7 @@ VARIANTS = {
     "C8 body1000 title2": {**_BASE, "title_weight": 2.0},
     "C8 body1000 balanced": {**_BASE, "class_weight": "balanced"},
     "C8 body1000 sources": {**_BASE, "balance_sources": True},
-    "C8 body500 sources": {**_BASE, "body_chars": 500, "balance_sources": True},
+    "C4 body1000 sources": {**_BASE, "C": 4.0, "balance_sources": True},
 }
 
 
