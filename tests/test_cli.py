@@ -118,7 +118,8 @@ def test_each_encoding(tmp_path, encoding):
 
 def test_forced_encoding(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes(json.dumps({"text": "高考首日考生进入考场"}, ensure_ascii=False)
+    path.write_bytes(json.dumps({"text": "高考首日，全市考生陆续进入考场，考点秩序井然，监考老师"
+                                         "逐一核验准考证"}, ensure_ascii=False)
                      .encode("gb18030"))
     record = jsonl(run("label", path, "--encoding", "gb18030", "-q").stdout)[0]
     assert record["encoding"] == "gb18030" and record["label"] == "education"

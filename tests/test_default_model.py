@@ -87,3 +87,14 @@ def test_load_model_from_a_fresh_directory(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, timeout=120, check=True)
     assert out.stdout.strip() == "congress"
+
+
+def test_short_texts_carry_little_evidence(model):
+    # Four texts whose topic word means something else: other.
+    assert list(model.predict(["湘菜的代表菜品", "老股民的建议", "哥伦比亚美洲杯23人大名单",
+                               "学会做素食拌面酱"])) == ["other"] * 4
+    # A few characters are never a near-certain topic.
+    for d in model.predict_details(["人大校友会", "捐款诈骗案告破", "代表团抵达北京"]):
+        assert d["label"] == "other" or d["confidence"] < 0.9, d
+    # A clear headline keeps its topic; a long article is not tempered.
+    assert model.predict(["市人大常委会召开会议审议预算调整方案"])[0] == "congress"
