@@ -92,3 +92,13 @@ def test_missing_or_broken_card(tmp_path):
     (tmp_path / "bad.joblib.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelFileError, match="not valid JSON"):
         model_info(str(tmp_path / "bad.joblib"))
+
+
+def test_the_default_card_says_which_sources_it_learned_from():
+    from newsclass.default_model import REAL_SOURCES
+    from newsclass.info import model_info
+
+    text = model_info()
+    assert "authored_corpus" in text
+    for pool in REAL_SOURCES:
+        assert pool in text

@@ -152,6 +152,20 @@ def _card_metrics_lines(metrics: dict) -> list[str]:
     return lines
 
 
+def _sources(sources: dict) -> dict:
+    """Where the training articles came from: the authored corpus, each pool of real
+    news, reviewed articles."""
+    flat = {}
+    for name, value in sources.items():
+        if isinstance(value, dict) and name == "real_news_by_source":
+            flat.update({f"  {pool}": n for pool, n in value.items()})
+        elif isinstance(value, dict):
+            flat[name] = ", ".join(f"{k} {v}" for k, v in value.items())
+        else:
+            flat[name] = value
+    return flat
+
+
 def format_card(card: dict, model_path: str | Path | None = None) -> str:
     """Render a model card as text.
 
@@ -179,7 +193,8 @@ def format_card(card: dict, model_path: str | Path | None = None) -> str:
                      numeric_from=2),
              "", "Training data",
              *_pairs({"articles": training.get("articles", "?"),
-                      "sha256": training.get("sha256", "?")}),
+                      "sha256": training.get("sha256", "?"),
+                      **_sources(training.get("sources") or {})}),
              "", "Segmentation", *_pairs(card.get("segmentation", {})),
              "", "Parameters", *_pairs(card.get("parameters", {})),
              "", *_card_metrics_lines(card.get("metrics") or {})]
