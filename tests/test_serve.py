@@ -100,8 +100,12 @@ def test_split_a_page(api):
     assert [a["label"] for a in reply["articles"]] == [p["label"] for p in truth["pieces"]]
     first = reply["articles"][0]
     assert first["title"] in page[first["start"]:first["end"]]
-    status, reply = api.json("/v1/split", {"text": page})
-    assert status == 422 and reply["detail"][0]["loc"] == ["body", "page"]
+    status, as_text = api.json("/v1/split", {"text": page, "top_k": 1})
+    assert status == 200 and as_text == reply  # {"text"}, as /v1/label takes it
+    status, refused = api.json("/v1/split", {"text": page, "page": page})
+    assert status == 422 and refused["detail"][0]["loc"] == ["body", "text"]
+    status, refused = api.json("/v1/split", {"body": page})
+    assert status == 422 and refused["detail"][0]["loc"] == ["body", "page"]
 
 
 def test_requests_are_served_concurrently(api):

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from newsclass._version import __version__
+from newsclass.readers import FORMATS
+from newsclass.runners import BACKENDS
+from newsclass.writers import OUTPUT_FORMATS
 
 
 class UsageError(Exception):
@@ -100,7 +103,7 @@ def _field_names(text: str) -> list[str]:
 
 def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
     g = p.add_argument_group("input")
-    g.add_argument("--input-format", choices=["txt", "jsonl", "csv", "tsv"],
+    g.add_argument("--input-format", choices=FORMATS,
                    help="format of all inputs (default: by extension; stdin: jsonl)")
     g.add_argument("--glob", default="*", help="file pattern inside folders (default: *)")
     if split:
@@ -115,7 +118,7 @@ def _add_read_options(p: argparse.ArgumentParser, split: bool = True) -> None:
 
 def _add_backend_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster")
-    g.add_argument("--backend", choices=["local", "dask"], default="local",
+    g.add_argument("--backend", choices=BACKENDS, default="local",
                    help="run here (local) or on a Dask cluster (dask; needs "
                    "newsclass[dask])")
     g.add_argument("--scheduler", metavar="ADDRESS",
@@ -138,7 +141,7 @@ def _add_label(sub: Any) -> None:
                        "per article (JSONL, CSV or TSV) and an error report.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder, or - for stdin")
     p.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
-    p.add_argument("--format", dest="output_format", choices=["jsonl", "csv", "tsv"],
+    p.add_argument("--format", dest="output_format", choices=list(OUTPUT_FORMATS),
                    help="output format (default: by extension, else jsonl)")
     p.add_argument("--excel", action="store_true",
                    help="CSV/TSV with a UTF-8 BOM, for Excel on Chinese Windows")

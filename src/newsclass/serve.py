@@ -7,7 +7,8 @@
     (``{"articles": [...]}``), with the options ``top_k``, ``explain`` and
     ``threshold``; answers the records ``newsclass label`` writes.
 ``POST /v1/split``
-    A newspaper page (``{"page": "..."}``) cut into articles, each labelled.
+    A newspaper page (``{"page": "..."}`` or ``{"text": "..."}``) cut into articles,
+    each labelled.
 ``GET /v1/model``
     The model card. ``GET /healthz``: whether the server is up, and its labels.
 
@@ -328,8 +329,10 @@ def _label_body() -> dict:
 
 def _split_body() -> dict:
     return {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["page"],
+        "type": "object", "oneOf": [{"required": ["page"]}, {"required": ["text"]}],
         "properties": {"page": {"type": "string", "description": "a newspaper page"},
+                       "text": {"type": "string", "description": "the same, named as "
+                                "/v1/label names it"},
                        **_schema_options()}}}}}
 
 
@@ -421,9 +424,13 @@ def _split_request(data: Any, n_labels: int) -> tuple[str, DetailOptions]:
     if not isinstance(data, dict):
         raise RequestError(422, ["body"], "expected a JSON object {\"page\": \"...\"}, got "
                            f"{json_type(data)}", "dict_type")
-    if "page" not in data:
+    if "page" in data and "text" in data:
+        raise RequestError(422, ["body", "text"], "give the page's text as page or as text, "
+                           "not both")
+    key = "text" if "text" in data else "page"  # {"text"} as /v1/label takes it
+    if key not in data:
         raise RequestError(422, ["body", "page"], "missing: the page's text", "missing")
-    return _string(data["page"], ["body", "page"]), _options(data, n_labels)
+    return _string(data[key], ["body", key]), _options(data, n_labels)
 
 
 def _split(model: Any, page: str, options: DetailOptions,
