@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
                      best(lambda b=block: b.counts(prepared))))
     rows.append(("  scores (counting included)", best(lambda: fast._scores(prepared))))
     scores = fast._scores(prepared)
-    rows.append(("  probabilities", best(lambda: fast._proba(scores))))
+    rows.append(("  probabilities", best(lambda: fast._calibrated(scores))))
     raw = rows[0][1]
     print(f"{'step':34s} {'seconds':>8s} {'MB/s':>8s} {'% of raw rjieba speed':>22s}")
     for name, seconds in rows:
