@@ -32,6 +32,7 @@ import argparse
 import hashlib
 import json
 import pickle
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -52,7 +53,7 @@ UNRELATED = {
 }
 SHORT = ["湘菜的代表菜品", "老股民的建议", "哥伦比亚美洲杯23人大名单", "学会做素食拌面酱",
          "人大校友会", "捐款诈骗案告破", "代表团抵达北京"]
-CACHE = Path("/tmp/newsclass-real-news-cache")
+CACHE = Path(tempfile.gettempdir()) / "newsclass-real-news-cache"
 
 
 #: name -> (is a test article, is left out of training besides the test articles)
@@ -89,17 +90,25 @@ def load() -> tuple[list, list, list, list]:
             [""] * len(articles) + dates)
 
 
+def source_weights(articles: list[dict]) -> np.ndarray:
+    """One weight per article so that every source counts alike: the authored corpus
+    (articles without a ``source``) and each pool of real news weigh the same in total."""
+    sources = [a.get("source", "corpus") for a in articles]
+    counts = Counter(sources)
+    share = len(articles) / len(counts)
+    return np.array([share / counts[name] for name in sources])
+
+
 def _fit_predict(params: dict, train: list, train_labels: list, test: list) -> tuple:
     params = dict(params)
-    weights = default_model.source_weights(train) if params.pop("balance_sources",
-                                                                False) else None
+    weights = source_weights(train) if params.pop("balance_sources", False) else None
     model = newsclass.NewsClassifier(**params).fit(train, train_labels, sample_weight=weights)
     return model.classes_.tolist(), model.predict_proba(test)
 
 
 def run_splits(data: tuple, splits: dict, params: dict, jobs: int) -> dict:
     """name -> (true labels, classes, probabilities), fitted in `jobs` processes; cached
-    in /tmp by the parameters, the split and the data."""
+    in the temporary folder by the parameters, the split and the data."""
     from joblib import Parallel, delayed
 
     articles, labels, sources, dates = data

@@ -15,15 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from newsclass.persistence import ModelFileError, read_model, save_model
 
 __all__ = ["DEFAULT_PARAMS", "HOLDOUTS", "MODEL_NAME", "REAL_LABELS", "REAL_POOL", "REAL_SOURCES",
            "as_model", "default_model_path", "find_real_pool", "holdout_split",
            "load_default_model",
            "load_model", "package_data", "read_corpus", "read_real", "real_label_files",
-           "source_weights", "train_default", "training_sources"]
+           "train_default", "training_sources"]
 
 MODEL_NAME = "default_model.npz"
 #: NewsClassifier parameters of the default model (its other parameters are the defaults),
@@ -214,18 +212,6 @@ def training_sources(n_corpus: int, real: list[dict]) -> dict:
         by_source[article["source"]] = by_source.get(article["source"], 0) + 1
     return {"authored_corpus": n_corpus, "real_news": len(real),
             "real_news_by_source": by_source}
-
-
-def source_weights(articles: list[dict]) -> np.ndarray:
-    """One weight per article so that every source counts alike: the authored corpus
-    (articles without a ``source``) and each pool of real news weigh the same in total."""
-    sources = [a.get("source", "corpus") if isinstance(a, dict) else "corpus"
-               for a in articles]
-    counts: dict[str, int] = {}
-    for name in sources:
-        counts[name] = counts.get(name, 0) + 1
-    share = len(articles) / len(counts)
-    return np.array([share / counts[name] for name in sources])
 
 
 def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | None:

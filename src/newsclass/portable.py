@@ -260,7 +260,7 @@ def word_terms(pairs: Sequence[tuple[str, float]], text: str, segmenter: Any,
         if term in kept or " " in term or segmenter.is_word(term):
             out[term] = out.get(term, 0.0) + weight
             continue
-        found = [i for i in _occurrences(text, term)]
+        found = _occurrences(text, term)
         for i in found:
             lo = max(0, bisect.bisect_right(starts, i) - 1)
             words = [w for a, b, w in spans[lo:bisect.bisect_left(starts, i + len(term))]
