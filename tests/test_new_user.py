@@ -281,3 +281,17 @@ def test_clf_save_chooses_the_format_by_name(tmp_path):
     assert isinstance(again, NewsClassifier)
     assert list(again.predict(TEXTS)) == list(clf.predict(TEXTS))
     assert (tmp_path / "m.joblib.json").is_file()
+
+
+def test_body_chars_reads_the_first_characters_of_the_normalised_body():
+    from newsclass.documents import as_documents
+    from newsclass.grams import prepare_documents
+    from newsclass.normalization import normalize
+    from newsclass.segment import Segmenter
+
+    seg = Segmenter()
+    bodies = ["科技创新" * 900, "人大  \u200b代表 \t" * 700, "ａｂｃ学校" * 400, "短文本"]
+    for body in bodies:
+        [(_, _, text)] = prepare_documents(as_documents([{"title": "标题", "body": body}]),
+                                           seg, body_chars=1000)
+        assert text == "标题\n" + normalize(body).lower()[:1000]

@@ -56,12 +56,15 @@ def prepare_documents(docs: Sequence[Document], segmenter: Segmenter,
         the body joined by a line break.
     """
     norm = normalize_text if normalize else _identity
-    # Normalisation never makes a text longer than twice its length (NFKC of a few
-    # symbols aside, which the second cut below catches), so the raw body is cut first.
+    # A long body is normalised from a raw piece with room to spare, and again whole only
+    # when normalisation removed so much that the piece fell short.
     cut = None if body_chars is None else 2 * body_chars + 64
     out = []
     for doc in docs:
-        title, body = norm(doc.title).lower(), norm(doc.body[:cut]).lower()[:body_chars]
+        title, body = norm(doc.title).lower(), norm(doc.body[:cut]).lower()
+        if cut is not None and len(body) < body_chars < len(doc.body):
+            body = norm(doc.body).lower()
+        body = body[:body_chars]
         title_words = segmenter.cut(title, clean) if title else []
         words = title_words + segmenter.cut(body, clean)
         out.append((title_words, words, f"{title}\n{body}" if title else body))
