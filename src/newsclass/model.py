@@ -31,6 +31,7 @@ from newsclass.portable import (
     class_weights,
     decide,
     explain_row,
+    is_portable,
     jsonable,
     text_lengths,
     top_labels,
@@ -731,7 +732,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             The model card as written.
         """
         check_is_fitted(self, "calibrated_")
-        if os.fspath(path).endswith(".npz"):
+        if is_portable(path):
             return self.export(path)
         return write_joblib(self, path, self.describe())
 

@@ -19,16 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from newsclass.digest import file_sha256
-from newsclass.portable import ModelFileError, load_portable, read_portable_card
+from newsclass.portable import ModelFileError, is_portable, load_portable, read_portable_card
 from newsclass.segment import jieba_dictionary_path
 
 __all__ = ["ModelFileError", "card_path", "check_compatibility", "is_portable", "read_card",
            "read_model", "save_model"]
-
-
-def is_portable(path: str | os.PathLike) -> bool:
-    """Whether `path` names a portable model file (by its ``.npz`` suffix)."""
-    return os.fspath(path).endswith(".npz")
 
 
 def card_path(path: str | os.PathLike) -> Path:

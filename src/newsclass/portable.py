@@ -17,8 +17,9 @@ card's hashes catch a changed or truncated file, not a forged one: whoever can w
 file can write a card that matches it. Such a file can make the predictor give wrong
 labels, but it cannot make it run code.
 
-The predictor's arithmetic (:func:`decide_labels`, :func:`top_labels`,
-:func:`explain_row`) is shared with the estimator, so that both give the same labels.
+The predictor's arithmetic (:func:`adjust_proba`, :func:`decide`, :func:`top_labels`,
+:func:`explain_row`, :func:`word_terms`) is shared with the estimator, so that both
+give the same labels.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ __all__ = [
     "check_threshold",
     "class_weights",
     "decide",
-    "decide_labels",
     "explain_row",
+    "is_portable",
     "jsonable",
     "load_portable",
     "read_portable_card",
@@ -116,24 +117,23 @@ def check_fallback(classes: Sequence, threshold: float, fallback: Any) -> None:
             "knows (fallback_label, train --fallback-label) or use no threshold")
 
 
-def decide_labels(proba: Any, classes: np.ndarray, threshold: float,
-                  fallback: Any) -> np.ndarray:
-    """The most probable label of each row, or `fallback` where the best probability is
-    below `threshold` (:func:`check_fallback` refuses a `fallback` not in `classes`)."""
-    return decide(proba, classes, threshold, fallback)[0]
+def is_portable(path: str | os.PathLike) -> bool:
+    """Whether `path` names a portable model file (by its ``.npz`` suffix)."""
+    return os.fspath(path).endswith(".npz")
 
 
 def decide(proba: Any, classes: np.ndarray, threshold: float,
            fallback: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The label of each row (as :func:`decide_labels`) and its confidence: the
-    probability of the label given, which is the fallback's own probability where the
-    threshold replaced the best label."""
+    """The label of each row and its confidence: the most probable label, or `fallback`
+    where the best probability is below `threshold` (:func:`check_fallback` refuses a
+    `fallback` not in `classes`); the confidence is the probability of the label given,
+    which is the fallback's own probability where the threshold replaced the best label."""
     check_fallback(classes, threshold, fallback)
     proba = np.asarray(proba, dtype=float).reshape(-1, len(classes))
     chosen = proba.argmax(axis=1)
     if threshold > 0:
         low = proba[np.arange(len(chosen)), chosen] < threshold
-        chosen[low] = list(np.asarray(classes).tolist()).index(fallback)
+        chosen[low] = np.asarray(classes).tolist().index(fallback)
     labels = np.asarray(classes)[chosen]
     return labels, proba[np.arange(len(chosen)), chosen]
 

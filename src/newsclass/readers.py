@@ -45,8 +45,6 @@ from typing import Any, BinaryIO
 
 from charset_normalizer import from_bytes
 
-from newsclass.articles import split_articles
-
 __all__ = [
     "BODY_FIELDS",
     "FORMATS",
@@ -484,6 +482,9 @@ def _read_txt(head: bytes, stream: BinaryIO, source: str, encoding: str, opts: _
         yield InputError(source, "", str(failure))
         return
     if opts.split and not opts.label_from_folder:
+        # The page splitter's rule tables are compiled only when a page is read.
+        from newsclass.articles import split_articles
+
         articles = [(a.title, a.body) for a in split_articles(page)]
     else:
         articles = [("", page)]

@@ -204,7 +204,6 @@ def _base_data(data: Any, default: bool, pool: Any, params: dict,
         return articles, labels, ((), ()), params, errors, {"labelled_data": len(articles)}
     from newsclass.default_model import (
         DEFAULT_PARAMS,
-        REAL_POOL,
         find_real_pool,
         read_corpus,
         read_real,
@@ -217,11 +216,8 @@ def _base_data(data: Any, default: bool, pool: Any, params: dict,
     if pool and found is None:
         raise ValueError(f"pool of real articles {pool} not found")
     real = read_real(found)[:2] if found is not None else ([], [])
-    sources = training_sources(len(articles), real[0])
-    if found is None:
-        sources["looked_for_real_news"] = str(os.environ.get("NEWSCLASS_REAL_POOL")
-                                              or REAL_POOL)
-    return articles, labels, real, dict(DEFAULT_PARAMS), [], sources
+    return (articles, labels, real, dict(DEFAULT_PARAMS), [],
+            training_sources(len(articles), real[0]))
 
 
 def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, add: Any,
@@ -237,11 +233,11 @@ def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, a
     compare = None
     warnings = []
     if default:
-        from newsclass.default_model import load_model
+        from newsclass.default_model import REAL_POOL, load_model
 
         compare = load_model()
         if not sources["real_news"]:
-            looked = sources.pop("looked_for_real_news", "")
+            looked = pool or os.environ.get("NEWSCLASS_REAL_POOL") or REAL_POOL
             warnings.append(
                 "the retrained model lacks the real news articles the shipped default "
                 f"model learned from (no pool of them was found in {looked}: give --pool "
