@@ -171,9 +171,10 @@ def test_train_files_dask_gives_local_metrics_and_model(tmp_path, corpus, addres
     local = train_files([path], cv=3, min_df=2)
     with distributed.get_task_stream(client=observer) as stream:
         dask = train_files([path], cv=3, min_df=2, backend="dask", scheduler=address)
-    # The final fit and the folds (joblib batches) ran on the cluster.
+    # The final fit and the three folds (joblib batches) ran on the cluster.
     names = task_names(stream)
-    assert "fit" in names and any("fit_and_predict" in name for name in names)
+    assert names.count("batch_of_fit_1_calls") == 1
+    assert names.count("batch_of_fit_predict_1_calls") == 3
     assert local.metrics["cv"]["folds"] == 3
     assert dask.metrics == local.metrics
     assert dask.model.training_sha256_ == local.model.training_sha256_

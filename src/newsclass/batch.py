@@ -389,7 +389,7 @@ def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer, o: dict
         from newsclass.dask import classify_chunks
 
         classify_chunks(model, articles(), options, writer.emit,
-                        scheduler=o["scheduler"], n_workers=o["jobs"])
+                        scheduler=o["scheduler"], jobs=o["jobs"])
     elif o["jobs"] == 1:
         run_serial(model, articles(), options, writer.emit)
     else:

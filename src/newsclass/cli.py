@@ -185,11 +185,14 @@ def _add_train(sub: Any) -> None:
     p.add_argument("--default", action="store_true",
                    help="rebuild the default model from the bundled corpus (default -o: "
                    "models/default_model.npz, as in the project folder)")
-    p.add_argument("--pool", help="with --default: the pool of real articles whose labels "
-                   "ship with newsclass (default: $NEWSCLASS_REAL_POOL or "
-                   "../shared/real/rmrb_2019_2020.jsonl.gz)")
+    p.add_argument("--pool", help="with --default: the folder of the pools of real articles "
+                   "whose labels ship with newsclass (default: $NEWSCLASS_REAL_POOL or "
+                   "../shared/real)")
     p.add_argument("--cv", type=_whole(0), default=5,
                    help="cross-validation folds (5; 0: none)")
+    p.add_argument("--jobs", type=_whole(1), default=-1,
+                   help="fits at a time: the final fit and the folds (default: one per "
+                   "CPU; with --backend dask, the size of a local cluster)")
     p.add_argument("--add", metavar="CORRECTIONS",
                    help="also train on the decisions of newsclass review (a corrections "
                    "file), and show the scores before and after")
@@ -199,8 +202,10 @@ def _add_train(sub: Any) -> None:
                    "corrections file and the files the decisions name)")
     p.add_argument("--label-field", default="label", help="label field (label)")
     p.add_argument("--C", type=float, dest="C", help="SVM regularisation (default 2.0)")
-    p.add_argument("--word-ngrams", type=_pair, help="word n-gram range, e.g. 1,2")
-    p.add_argument("--char-ngrams", type=_pair, help="character n-gram range, e.g. 1,3")
+    p.add_argument("--word-ngram-range", "--word-ngrams", type=_pair,
+                   help="word n-gram range, e.g. 1,2")
+    p.add_argument("--char-ngram-range", "--char-ngrams", type=_pair,
+                   help="character n-gram range, e.g. 1,3")
     p.add_argument("--min-df", type=int, help="drop terms in fewer articles (1)")
     p.add_argument("--title-weight", type=float, help="weight of title words (1.0)")
     p.add_argument("--threshold", type=_probability,
@@ -327,6 +332,10 @@ def _cmd_split(args: argparse.Namespace) -> int:
 
 
 #: Headings of the metrics of a retrain (train --add).
+#: The NewsClassifier parameters ``newsclass train`` sets (``--word-ngram-range`` and so on).
+TRAIN_PARAMS = ("C", "word_ngram_range", "char_ngram_range", "min_df", "title_weight",
+                "threshold", "fallback_label")
+
 _HEADINGS = {
     "cv_before": "before: the recipe without the reviewed articles",
     "cv": "after: the recipe with the reviewed articles",
@@ -352,13 +361,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         args.output = str(Path("models", MODEL_NAME))
     if not args.output:
         raise UsageError("give -o MODEL, the model file to write")
-    names = {"C": "C", "word_ngrams": "word_ngram_range", "char_ngrams": "char_ngram_range",
-             "min_df": "min_df", "title_weight": "title_weight", "threshold": "threshold",
-             "fallback_label": "fallback_label"}
-    params = {name: getattr(args, opt) for opt, name in names.items()
-              if getattr(args, opt) is not None}
+    params = {name: getattr(args, name) for name in TRAIN_PARAMS
+              if getattr(args, name) is not None}
     result = train_files(args.data, args.output, cv=args.cv, default=args.default,
-                         pool=args.pool, label_field=args.label_field,
+                         pool=args.pool, label_field=args.label_field, jobs=args.jobs,
                          read_options=_read_options(args), backend=args.backend,
                          scheduler=args.scheduler, add=args.add, texts=args.texts,
                          force=args.force, **params)

@@ -7,9 +7,9 @@ so that ``import newsclass`` and the command line never load it.
 * :func:`classify_chunks` is what :func:`newsclass.label_files` runs with
   ``backend="dask"``: chunks of articles go to the workers as futures, at most two per
   worker thread at a time, and come back in input order.
-* :func:`fit_and_cross_validate` is what :func:`newsclass.training.train_files` runs
-  with ``backend="dask"``: the folds run through joblib's Dask backend, the final fit as
-  one more task beside them.
+* :func:`joblib_on_cluster` is where :func:`newsclass.training.train_files` runs its
+  fits with ``backend="dask"``: the final fit and the folds
+  (:func:`newsclass.fitting.fit_and_validate`) become tasks of joblib's Dask backend.
 * :func:`label_dataframe` labels a Dask dataframe lazily, partition by partition.
 
 Workers unpickle the model they are sent, and a pickle can run code: only connect to a
@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from distributed import Client
 
-__all__ = ["DaskBackendError", "classify_chunks", "cluster_client", "fit_and_cross_validate",
-           "joblib_on_cluster", "label_dataframe"]
+__all__ = ["DaskBackendError", "classify_chunks", "cluster_client", "joblib_on_cluster",
+           "label_dataframe"]
 
 #: Seconds to wait for a scheduler to answer, and for a first worker to join it.
 CONNECT_TIMEOUT = 30
@@ -53,7 +53,7 @@ def _import_distributed() -> Any:
 
 
 @contextmanager
-def cluster_client(scheduler: str | None = None, n_workers: int | None = None,
+def cluster_client(scheduler: str | None = None, jobs: int | None = None,
                    wait_for: int = 1) -> Iterator[Client]:
     """A Dask client for one batch: connected to `scheduler`, or to a private local cluster.
 
@@ -66,7 +66,7 @@ def cluster_client(scheduler: str | None = None, n_workers: int | None = None,
         Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``. ``None`` starts a
         ``distributed.LocalCluster`` of worker processes (one thread each) listening on
         the loopback interface only, without a dashboard.
-    n_workers : int or None
+    jobs : int or None
         Worker processes of the local cluster; ``None`` (or below 1): one per CPU.
         Ignored with a scheduler.
     wait_for : int, default=1
@@ -83,13 +83,13 @@ def cluster_client(scheduler: str | None = None, n_workers: int | None = None,
         joins in time.
     """
     distributed = _import_distributed()
-    if n_workers is not None and n_workers < 1:
-        n_workers = None
+    if jobs is not None and jobs < 1:
+        jobs = None
     cluster = None
     try:
         if scheduler is None:
             cluster = distributed.LocalCluster(
-                n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=None)
             address = cluster.scheduler_address
         else:
@@ -117,7 +117,7 @@ def cluster_client(scheduler: str | None = None, n_workers: int | None = None,
 # -- batch labelling ---------------------------------------------------------------------
 def classify_chunks(model: Any, chunks: Iterator[list], options: DetailOptions,
                     emit: Callable[[list[dict]], None], *, scheduler: str | None = None,
-                    n_workers: int | None = None) -> None:
+                    jobs: int | None = None) -> None:
     """Classify chunks of articles on a Dask cluster and emit their records in input order.
 
     The model is scattered to every worker once; each chunk becomes one task
@@ -139,10 +139,10 @@ def classify_chunks(model: Any, chunks: Iterator[list], options: DetailOptions,
         input order.
     scheduler : str or None
         Scheduler address; ``None`` starts a local cluster (see :func:`cluster_client`).
-    n_workers : int or None
+    jobs : int or None
         Worker processes of the local cluster.
     """
-    with cluster_client(scheduler, n_workers=n_workers) as client:
+    with cluster_client(scheduler, jobs=jobs) as client:
         # hash=False: a random key instead of hashing the whole model.
         model_future = client.scatter(model, broadcast=True, hash=False)
         window = 2 * max(1, sum(client.nthreads().values()))
@@ -164,7 +164,7 @@ def classify_chunks(model: Any, chunks: Iterator[list], options: DetailOptions,
 # -- training ----------------------------------------------------------------------------
 @contextmanager
 def joblib_on_cluster(scheduler: str | None = None,
-                      n_workers: int | None = None) -> Iterator[Client]:
+                      jobs: int | None = None) -> Iterator[Client]:
     """Run joblib's (and so scikit-learn's) parallel work on a Dask cluster.
 
     Inside the ``with`` block, ``joblib.Parallel`` calls (``n_jobs`` of scikit-learn
@@ -173,7 +173,7 @@ def joblib_on_cluster(scheduler: str | None = None,
 
     Parameters
     ----------
-    scheduler, n_workers
+    scheduler, jobs
         See :func:`cluster_client`.
 
     Yields
@@ -182,60 +182,9 @@ def joblib_on_cluster(scheduler: str | None = None,
     """
     import joblib
 
-    with cluster_client(scheduler, n_workers=n_workers) as client, \
+    with cluster_client(scheduler, jobs=jobs) as client, \
             joblib.parallel_backend("dask", client=client):
         yield client
-
-
-def _fit(params: dict, articles: list, labels: list) -> Any:
-    from newsclass.model import NewsClassifier
-
-    return NewsClassifier(**params).fit(articles, labels)
-
-
-def fit_and_cross_validate(articles: list, labels: list, cv: int, params: dict | None = None,
-                           *, n_jobs: int | None = None, scheduler: str | None = None
-                           ) -> tuple[Any, dict]:
-    """Fit a NewsClassifier and cross-validate its recipe, both on a Dask cluster.
-
-    The final fit is one task; the folds of
-    :func:`newsclass.metrics.cross_validate` run beside it through joblib's Dask
-    backend. Training is deterministic, so the model and the metrics are those of a
-    local run.
-
-    Parameters
-    ----------
-    articles, labels
-        Training data.
-    cv : int
-        Folds of cross-validation; 0 skips it.
-    params : dict or None
-        NewsClassifier parameters (``None``: the defaults).
-    n_jobs : int or None
-        Folds run at once; ``None``: as many as the cluster has threads. Without a
-        scheduler, also the number of local worker processes (``None``: one per CPU).
-    scheduler : str or None
-        Scheduler address; ``None`` starts a local cluster.
-
-    Returns
-    -------
-    model : NewsClassifier
-    metrics : dict
-        ``{"cv": ...}`` or ``{}`` when `cv` is 0.
-    """
-    from newsclass.metrics import cross_validate
-
-    params = dict(params or {})
-    with joblib_on_cluster(scheduler, n_workers=n_jobs) as client:
-        data = client.scatter([articles, labels], hash=False)
-        fitted = client.submit(_fit, params, *data, pure=False)
-        try:
-            metrics = ({"cv": cross_validate(articles, labels, params, cv, n_jobs=n_jobs)}
-                       if cv else {})
-            model = fitted.result()
-        finally:
-            client.cancel([fitted, *data])
-    return model, metrics
 
 
 # -- dataframes --------------------------------------------------------------------------

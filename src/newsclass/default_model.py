@@ -222,13 +222,6 @@ def _real_or_none(pool: str | os.PathLike | None) -> tuple[list, list, list] | N
         return None
 
 
-def _fit_recipe(articles: list, labels: list) -> Any:
-    """The default recipe fitted on `articles` (a joblib task)."""
-    from newsclass.model import NewsClassifier
-
-    return NewsClassifier(**DEFAULT_PARAMS).fit(articles, labels)
-
-
 def _is_may_2020(source: str, date: str) -> bool:
     return source == "rmrb_2019_2020" and date.startswith("202005")
 
@@ -268,8 +261,26 @@ def holdout_split(name: str, articles: list, labels: list[str],
             [ra[i] for i in test], [rl[i] for i in test])
 
 
+def default_checks(articles: list, labels: list, real: tuple[list, list, list] | None,
+                   cv: int = 5) -> dict:
+    """What the card of the default recipe records: cross-validation on the authored
+    corpus alone, and each hold-out of :data:`HOLDOUTS` when there are real articles
+    (:mod:`newsclass.fitting` checks); nothing when `cv` is 0."""
+    from newsclass.fitting import CrossValidation, HoldOut
+
+    if not cv:
+        return {}
+    checks: dict = {"cv": CrossValidation(articles, labels, cv)}
+    for name in HOLDOUTS if real else ():
+        train, train_labels, test, test_labels = holdout_split(name, articles, labels, real)
+        checks[name] = HoldOut(train, train_labels, test, test_labels,
+                               noted={"trained_on_real": len(train) - len(articles)})
+    return checks
+
+
 def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
-                  cv: int = 5, pool: str | os.PathLike | None = None, real: bool = True):
+                  cv: int = 5, pool: str | os.PathLike | None = None, real: bool = True,
+                  jobs: int | None = -1):
     """Train the default model from the authored corpus and the labelled real articles.
 
     Deterministic. The real articles' labels are in the project (``seeds/real``); their
@@ -290,6 +301,9 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
         (:func:`find_real_pool`).
     real : bool, default=True
         Use the real articles; ``False`` trains on the corpus alone.
+    jobs : int or None, default=-1
+        Fits run at once (:func:`newsclass.fitting.fit_and_validate`): ``-1`` is one per
+        CPU.
 
     Returns
     -------
@@ -298,36 +312,13 @@ def train_default(corpus: str | os.PathLike | None = None, out: str | os.PathLik
         of :data:`HOLDOUTS` (trained without it, scored on it); ``training_data_`` says
         what it learned from, pool by pool.
     """
-    from joblib import Parallel, delayed
-
-    from newsclass.metrics import cross_validation_tasks, fit_predict, label_metrics
+    from newsclass.fitting import fit_and_validate
 
     articles, labels = read_corpus(corpus)
     found = _real_or_none(pool) if real else None
     ra, rl = (found[0], found[1]) if found else ([], [])
-    tasks = [delayed(_fit_recipe)(articles + ra, labels + rl)]
-    splits = {}
-    if cv:
-        folds, score = cross_validation_tasks(articles, labels, DEFAULT_PARAMS, cv)
-        tasks += folds
-        for name in HOLDOUTS if found else ():
-            splits[name] = holdout_split(name, articles, labels, found)
-            train, train_labels, test, _ = splits[name]
-            tasks.append(delayed(fit_predict)(DEFAULT_PARAMS, train, train_labels, test))
-    # The final fit, the hold-outs and the folds do not depend on one another: one pool of
-    # two processes runs them all, the longest first, so that no core waits at the end.
-    order = [0, *range(1 + cv, len(tasks)), *range(1, 1 + cv)]
-    done = Parallel(n_jobs=min(2, len(tasks)))(tasks[i] for i in order)
-    results = [None] * len(tasks)
-    for i, result in zip(order, done, strict=True):
-        results[i] = result
-    model, metrics = results[0], {}
-    if cv:
-        metrics["cv"] = score(results[1:1 + cv])
-        for (name, (train, _, test, test_labels)), pred in zip(
-                splits.items(), results[1 + cv:], strict=True):
-            metrics[name] = {"n": len(test), "trained_on_real": len(train) - len(articles),
-                             **label_metrics(test_labels, pred)}
+    model, metrics = fit_and_validate(DEFAULT_PARAMS, articles + ra, labels + rl,
+                                      default_checks(articles, labels, found, cv), jobs=jobs)
     model.metrics_ = metrics
     model.training_data_ = training_sources(len(articles), ra)
     if out is not None:

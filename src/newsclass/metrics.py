@@ -1,6 +1,8 @@
-"""Scores of a model on labelled articles: metrics, a coverage curve, cross-validation.
+"""Scores of a model on labelled articles: metrics and a coverage curve.
 
-Every function returns plain, JSON-serialisable numbers rounded to 4 places.
+Numbers only: nothing here trains a model (fitting and validating a recipe is
+:mod:`newsclass.fitting`). Every function returns plain, JSON-serialisable numbers
+rounded to 4 places.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_lengths", "coverage_curve", "cross_validate", "cross_validation_tasks",
-           "evaluate", "fit_predict", "label_metrics", "predict_scored", "scored_metrics"]
+__all__ = ["check_lengths", "coverage_curve", "evaluate", "label_metrics", "predict_scored",
+           "scored_metrics"]
 
 ROUND = 4
 
@@ -184,81 +186,3 @@ def coverage_curve(y_true: Sequence[str], proba: Any, classes: Sequence[str],
             "accuracy": round(float(correct[covered].mean()), ROUND) if n else None,
         })
     return curve
-
-
-
-def fit_predict(params: dict, train: Sequence, train_labels: Sequence,
-                test: Sequence) -> np.ndarray:
-    """Fit a NewsClassifier with `params` on `train` and predict `test` (one task of a
-    cross-validation or a hold-out, runnable in a joblib worker)."""
-    from newsclass.model import NewsClassifier
-
-    return NewsClassifier(**params).fit(train, train_labels).predict(test)
-
-
-def cross_validation_tasks(articles: Sequence, labels: Sequence, params: dict,
-                           folds: int = 5, extra: Sequence = (),
-                           extra_labels: Sequence = ()) -> tuple[list, Any]:
-    """The folds of :func:`cross_validate` as joblib tasks, and how to score their results.
-
-    For callers that run the folds in one ``joblib.Parallel`` with other work (the
-    default recipe runs its final fit and its hold-out beside the folds).
-
-    Returns
-    -------
-    tasks : list
-        ``joblib.delayed`` calls of :func:`fit_predict`, one per fold.
-    score : callable
-        Takes the tasks' results, in order, and returns what :func:`cross_validate`
-        returns.
-    """
-    from joblib import delayed
-    from sklearn.model_selection import StratifiedKFold
-
-    extra, extra_labels = list(extra), list(extra_labels)
-    y = np.asarray(labels)
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=0)
-                  .split(np.zeros(len(y)), y))
-    tasks = [delayed(fit_predict)(params, [articles[i] for i in train] + extra,
-                                  [labels[i] for i in train] + extra_labels,
-                                  [articles[i] for i in test])
-             for train, test in splits]
-
-    def score(results: list) -> dict:
-        pred = np.empty(len(y), dtype=object)
-        for (_, test), predicted in zip(splits, results, strict=True):
-            pred[test] = predicted
-        return {"folds": folds, **label_metrics(y, pred)}
-
-    return tasks, score
-
-
-def cross_validate(articles: Sequence, labels: Sequence, params: dict, folds: int = 5,
-                   n_jobs: int | None = None, extra: Sequence = (),
-                   extra_labels: Sequence = ()) -> dict:
-    """Stratified k-fold cross-validation of a NewsClassifier with `params`.
-
-    Parameters
-    ----------
-    articles, labels
-        The data that is split into folds.
-    params : dict
-        NewsClassifier parameters (``{}`` for its defaults).
-    folds : int, default=5
-    n_jobs : int or None
-        Folds run in parallel through joblib (and so on a Dask cluster inside
-        ``joblib.parallel_backend("dask")``).
-    extra, extra_labels : sequences
-        Articles added to every training fold and never tested (say, real news beside an
-        authored corpus, or reviewed articles); the folds depend only on `labels`.
-
-    Returns
-    -------
-    dict
-        ``folds`` and :func:`label_metrics` of the out-of-fold predictions.
-    """
-    from joblib import Parallel
-
-    tasks, score = cross_validation_tasks(articles, labels, params, folds, extra,
-                                          extra_labels)
-    return score(Parallel(n_jobs=n_jobs)(tasks))

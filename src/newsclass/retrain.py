@@ -19,7 +19,7 @@ from newsclass.corrections import latest_decisions, read_corrections
 from newsclass.digest import file_sha256, text_sha256
 from newsclass.readers import InputArticle, iter_inputs
 
-__all__ = ["Reviewed", "read_reviewed", "retrain", "reviewed_cv"]
+__all__ = ["Reviewed", "read_reviewed", "retrain"]
 
 #: The suffix ``newsclass review`` gives a corrections file beside its records.
 CORRECTIONS_SUFFIX = ".corrections.jsonl"
@@ -157,27 +157,9 @@ def read_reviewed(corrections: str | os.PathLike, texts: list | None = None,
     return out
 
 
-def reviewed_cv(base: list, base_labels: list, reviewed: Reviewed, params: dict,
-                folds: int) -> dict:
-    """Out-of-fold scores of the retrained recipe on the reviewed articles: each fold of
-    them is predicted by the recipe trained on `base` and the other folds."""
-    import numpy as np
-    from sklearn.model_selection import KFold
-
-    from newsclass.metrics import fit_predict, label_metrics
-
-    arts, labs = reviewed.articles, reviewed.labels
-    folds = min(folds, len(arts))
-    pred = np.empty(len(arts), dtype=object)
-    for train, test in KFold(folds, shuffle=True, random_state=0).split(arts):
-        pred[test] = fit_predict(params, base + [arts[i] for i in train],
-                                 base_labels + [labs[i] for i in train],
-                                 [arts[i] for i in test])
-    return {"folds": folds, **label_metrics(labs, pred)}
-
-
 def retrain(articles: list, labels: list, reviewed: Reviewed, params: dict, cv: int = 5, *,
-            extra: tuple[list, list] = ((), ()), compare: Any = None) -> tuple[Any, dict]:
+            extra: tuple[list, list] = ((), ()), compare: Any = None,
+            jobs: int | None = -1) -> tuple[Any, dict]:
     """Fit `params` on the training data plus the reviewed articles, and measure it.
 
     Parameters
@@ -195,6 +177,9 @@ def retrain(articles: list, labels: list, reviewed: Reviewed, params: dict, cv: 
     compare : NewsClassifier or None
         A model to score on the reviewed articles beside the retrained recipe (the
         model being replaced).
+    jobs : int or None, default=-1
+        Fits run at once (:func:`newsclass.fitting.fit_and_validate`; ``-1``: one per
+        CPU).
 
     Returns
     -------
@@ -203,28 +188,27 @@ def retrain(articles: list, labels: list, reviewed: Reviewed, params: dict, cv: 
         ``cv_before`` and ``cv`` (the recipe's cross-validation without and with the
         reviewed articles in every training fold), ``reviewed_before`` (`compare` on
         the reviewed articles) and ``reviewed_after`` (the retrained recipe on them, out
-        of fold); each only when it can be measured.
+        of fold: each fold of them predicted by the recipe trained on the training data
+        and the other folds); each only when it can be measured.
     """
-    from newsclass.metrics import cross_validate, label_metrics
+    from newsclass.fitting import CrossValidation, fit_and_validate
+    from newsclass.metrics import label_metrics
 
     ea, el = list(extra[0]), list(extra[1])
-    metrics: dict = {}
+    arts, labs = reviewed.articles, reviewed.labels
+    checks: dict = {}
     if cv:
-        metrics["cv_before"] = cross_validate(articles, labels, params, cv, n_jobs=2,
-                                              extra=ea, extra_labels=el)
-        metrics["cv"] = cross_validate(articles, labels, params, cv, n_jobs=2,
-                                       extra=ea + reviewed.articles,
-                                       extra_labels=el + reviewed.labels)
+        checks["cv_before"] = CrossValidation(articles, labels, cv, ea, el)
+        checks["cv"] = CrossValidation(articles, labels, cv, ea + arts, el + labs)
+        if len(arts) >= 2 and cv >= 2:
+            checks["reviewed_after"] = CrossValidation(
+                arts, labs, min(cv, len(arts)), articles + ea, labels + el, stratified=False)
+    model, measured = fit_and_validate(params, articles + ea + arts, labels + el + labs,
+                                       checks, jobs=jobs)
+    metrics = {name: measured[name] for name in ("cv_before", "cv") if name in measured}
     if compare is not None:
-        metrics["reviewed_before"] = {"n": len(reviewed.articles), **label_metrics(
-            reviewed.labels, compare.predict(reviewed.articles))}
-    if cv:
-        if len(reviewed.articles) >= 2 and cv >= 2:
-            metrics["reviewed_after"] = reviewed_cv(articles + ea, labels + el, reviewed,
-                                                    params, cv)
-    from newsclass.model import NewsClassifier
-
-    model = NewsClassifier(**params).fit(articles + ea + reviewed.articles,
-                                         labels + el + reviewed.labels)
+        metrics["reviewed_before"] = {"n": len(arts), **label_metrics(
+            labs, compare.predict(arts))}
+    if "reviewed_after" in measured:
+        metrics["reviewed_after"] = measured["reviewed_after"]
     return model, metrics
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from newsclass.labelled import describe_failures, read_labelled
 from newsclass.runners import check_backend
 from newsclass.writers import check_output
 
-__all__ = ["TrainResult", "fit_recipe", "train_files"]
+__all__ = ["TrainResult", "train_files"]
 
 
 @dataclass
@@ -45,7 +46,7 @@ class TrainResult:
 def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | None = None, *,
                 cv: int = 5, default: bool = False, pool: str | os.PathLike | None = None,
                 label_field: str = "label",
-                label_from_folder: bool | None = None, n_jobs: int | None = None,
+                label_from_folder: bool | None = None, jobs: int | None = -1,
                 read_options: dict | None = None, backend: str = "local",
                 scheduler: str | None = None, add: str | os.PathLike | None = None,
                 texts: Iterable[str | os.PathLike] | None = None,
@@ -69,18 +70,19 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         (:func:`newsclass.default_model.find_real_pool`), with or without `add`.
     label_field, label_from_folder
         See :func:`read_labelled`.
-    n_jobs : int or None
-        Parallel jobs for cross-validation (joblib's backend decides where they run).
+    jobs : int or None, default=-1
+        Fits run at once: the final fit and the cross-validation folds are tasks of one
+        pool (:func:`newsclass.fitting.fit_and_validate`); ``-1`` is one per CPU (or
+        every worker of the Dask cluster).
     read_options : dict or None
         Passed to :func:`newsclass.readers.iter_inputs`.
     backend : {"local", "dask"}, default="local"
-        ``"dask"`` runs the cross-validation folds on a Dask cluster through joblib's
-        Dask backend, and the final fit as a task beside them
-        (:func:`newsclass.dask.fit_and_cross_validate`; needs ``newsclass[dask]``). The
-        model and metrics are the same as with ``"local"``.
+        ``"dask"`` runs the fits on a Dask cluster through joblib's Dask backend
+        (:func:`newsclass.dask.joblib_on_cluster`; needs ``newsclass[dask]``). The model
+        and metrics are the same as with ``"local"``.
     scheduler : str or None
         Dask scheduler address for ``backend="dask"``; ``None`` starts a local cluster
-        on the loopback interface (`n_jobs` worker processes; ``None``: one per CPU).
+        on the loopback interface (`jobs` worker processes; ``-1``: one per CPU).
     add : str, path-like or None
         A corrections file of ``newsclass review``: train on the reviewed articles too
         (the reviewer's labels), and measure the recipe without and with them
@@ -110,86 +112,58 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
     FileExistsError
         If `output` exists and `force` is false.
     """
-    from newsclass.persistence import card_path, save_model
+    from newsclass.persistence import card_path
 
     check_backend(backend, scheduler)
     if output is not None:
         check_output(output, force)
         check_output(card_path(output), force)
-    if add is not None:
-        if backend != "local":
-            raise ValueError("training with review decisions (add) runs locally: drop the "
-                             "dask backend")
-        return _train_reviewed(data, output, cv, default, pool, add, texts, params,
-                               {"label_field": label_field,
-                                "label_from_folder": label_from_folder,
-                                **(read_options or {})})
-    if default:
-        model = _train_default(output, cv, pool, backend, scheduler, n_jobs)
-        return TrainResult(model=model, metrics=model.metrics_,
-                           output=None if output is None else os.fspath(output))
-    articles, labels, errors = read_labelled(
-        data, label_field=label_field, label_from_folder=label_from_folder,
-        **(read_options or {}))
+    options = {"label_field": label_field, "label_from_folder": label_from_folder,
+               **(read_options or {})}
+    with _executor(backend, scheduler, jobs):
+        if add is not None:
+            result = _train_reviewed(data, cv, default, pool, add, texts, params, options,
+                                     jobs)
+        elif default:
+            from newsclass.default_model import train_default
+
+            result = TrainResult(model=train_default(cv=cv, pool=pool, jobs=jobs))
+        else:
+            result = _train_labelled(data, cv, params, options, jobs)
+    result.metrics = result.model.metrics_
+    if output is not None:
+        _save(result, output)
+    return result
+
+
+def _executor(backend: str, scheduler: str | None, jobs: int | None) -> Any:
+    """Where the fits run: joblib's own processes, or a Dask cluster."""
+    if backend != "dask":
+        return nullcontext()
+    from newsclass.dask import joblib_on_cluster
+
+    return joblib_on_cluster(scheduler, jobs=jobs)
+
+
+def _save(result: TrainResult, output: str | os.PathLike) -> None:
+    from newsclass.persistence import save_model
+
+    save_model(result.model, output)
+    result.output = os.fspath(output)
+
+
+def _train_labelled(data: Any, cv: int, params: dict, options: dict,
+                    jobs: int | None) -> TrainResult:
+    from newsclass.fitting import CrossValidation, fit_and_validate
+
+    articles, labels, errors = read_labelled(data, **options)
     if not articles:
         raise ValueError("no usable training articles in the given data"
                          + describe_failures(errors))
-    model, metrics = fit_recipe(articles, labels, params, cv, backend=backend,
-                                n_jobs=n_jobs, scheduler=scheduler)
+    checks = {"cv": CrossValidation(articles, labels, cv)} if cv else {}
+    model, metrics = fit_and_validate(params, articles, labels, checks, jobs=jobs)
     model.metrics_ = metrics
-    out = None
-    if output is not None:
-        save_model(model, output)
-        out = os.fspath(output)
-    return TrainResult(model=model, errors=errors, metrics=metrics, output=out)
-
-
-def _train_default(output: str | os.PathLike | None, cv: int, pool: Any, backend: str,
-                   scheduler: str | None, n_jobs: int | None) -> Any:
-    from newsclass.default_model import train_default
-
-    if backend != "dask":
-        return train_default(out=output, cv=cv, pool=pool)
-    from newsclass.dask import joblib_on_cluster
-
-    with joblib_on_cluster(scheduler, n_workers=n_jobs):
-        return train_default(out=output, cv=cv, pool=pool)
-
-
-def fit_recipe(articles: list, labels: list, params: dict, cv: int = 5, *,
-               backend: str = "local", n_jobs: int | None = None,
-               scheduler: str | None = None) -> tuple[Any, dict]:
-    """Fit a NewsClassifier with `params` and cross-validate the same recipe.
-
-    Parameters
-    ----------
-    articles, labels
-        Training data.
-    params : dict
-        NewsClassifier parameters.
-    cv : int, default=5
-        Folds of cross-validation; 0 skips it.
-    backend, n_jobs, scheduler
-        As in :func:`train_files`.
-
-    Returns
-    -------
-    model : NewsClassifier
-    metrics : dict
-        ``{"cv": ...}``, or ``{}`` when `cv` is 0.
-    """
-    check_backend(backend, scheduler)
-    if backend == "dask":
-        from newsclass.dask import fit_and_cross_validate
-
-        return fit_and_cross_validate(articles, labels, cv, params, n_jobs=n_jobs,
-                                      scheduler=scheduler)
-    from newsclass.metrics import cross_validate
-    from newsclass.model import NewsClassifier
-
-    model = NewsClassifier(**params).fit(articles, labels)
-    return model, ({"cv": cross_validate(articles, labels, params, cv, n_jobs=n_jobs)}
-                   if cv else {})
+    return TrainResult(model=model, errors=errors)
 
 
 def _base_data(data: Any, default: bool, pool: Any, params: dict,
@@ -220,9 +194,8 @@ def _base_data(data: Any, default: bool, pool: Any, params: dict,
             training_sources(len(articles), real[0]))
 
 
-def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, add: Any,
-                    texts: Any, params: dict, options: dict) -> TrainResult:
-    from newsclass.persistence import save_model
+def _train_reviewed(data: Any, cv: int, default: bool, pool: Any, add: Any, texts: Any,
+                    params: dict, options: dict, jobs: int | None) -> TrainResult:
     from newsclass.retrain import read_reviewed, retrain
 
     read_options = {k: v for k, v in options.items()
@@ -247,12 +220,7 @@ def _train_reviewed(data: Any, output: Any, cv: int, default: bool, pool: Any, a
         warnings.append(f"{len(reviewed.missing)} reviewed articles were left out: their "
                         f"text was not found (e.g. {reviewed.missing[0]}); give --texts")
     model, metrics = retrain(articles, labels, reviewed, params, cv, extra=extra,
-                             compare=compare)
+                             compare=compare, jobs=jobs)
     model.metrics_ = metrics
     model.training_data_ = {**sources, "reviewed": reviewed.describe()}
-    out = None
-    if output is not None:
-        save_model(model, output)
-        out = os.fspath(output)
-    return TrainResult(model=model, errors=errors, metrics=metrics, output=out,
-                       reviewed=reviewed, warnings=warnings)
+    return TrainResult(model=model, errors=errors, reviewed=reviewed, warnings=warnings)
