@@ -287,7 +287,7 @@ def _wide_encoding(stream: BinaryIO, encoding: str | None) -> str | None:
     """``"utf-16"`` or ``"utf-32"`` when `stream` is such text: named by `encoding`, or
     detected by its byte order mark (peeked, not consumed); else ``None``."""
     if encoding is not None:
-        name = codecs.lookup(encoding).name
+        name = _codec_name(encoding)
         return name if name.startswith(("utf-16", "utf-32")) else None
     peek = getattr(stream, "peek", None)
     if peek is not None:

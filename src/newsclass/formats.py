@@ -44,6 +44,7 @@ __all__ = [
     "missing_body",
     "read_format",
     "sniff_format",
+    "unknown_format",
 ]
 
 #: The input formats, as given to ``input_format``.
@@ -164,10 +165,23 @@ def input_format_of(path: str | os.PathLike[str]) -> str | None:
     >>> input_format_of("pages/2024-03-15.TXT"), input_format_of("news.jsonl.gz")
     ('txt', 'jsonl')
     """
-    name = os.path.basename(os.fspath(path)).lower()
-    if name.endswith(".gz"):
+    return _EXTENSIONS.get(_extension(path).lower())
+
+
+def unknown_format(path: str | os.PathLike[str]) -> str:
+    """Why a file is not read in any format: its extension, and the ones known."""
+    extension = _extension(path)
+    what = f"'{extension}'" if extension else "no file extension"
+    return (f"unknown format: {what} (expected .txt, .jsonl, .csv or .tsv, each optionally "
+            ".gz); force one with the input format option")
+
+
+def _extension(path: str | os.PathLike[str]) -> str:
+    """A file name's extension as written, looking through ``.gz``: ``".TXT"``, ``""``."""
+    name = os.path.basename(os.fspath(path))
+    if name.lower().endswith(".gz"):
         name = name[:-3]
-    return _EXTENSIONS.get(os.path.splitext(name)[1])
+    return os.path.splitext(name)[1]
 
 
 _MISSING = object()
@@ -436,7 +450,7 @@ def sniff_format(head: bytes, encoding: str, text_field: str | None = None) -> s
 
     Examples
     --------
-    >>> sniff_format(b'{"text": "..."}\n', "utf-8"), sniff_format(b"id,text\n1,x\n", "utf-8")
+    >>> sniff_format(b'{"text": "..."}\\n', "utf-8"), sniff_format(b"id,text\\n1,x\\n", "utf-8")
     ('jsonl', 'csv')
     """
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")

@@ -35,6 +35,7 @@ from newsclass.formats import (
     input_format_of,
     read_format,
     sniff_format,
+    unknown_format,
 )
 from newsclass.reasons import READ_ERRORS, UnreadableInput, os_reason
 
@@ -83,14 +84,7 @@ def _open(path: str) -> BinaryIO:
 def _read_file(path: str, opts: ReadOptions) -> Iterator[InputArticle | InputError]:
     input_format = opts.input_format or input_format_of(path)
     if input_format is None:
-        name = os.path.basename(path)
-        if name.lower().endswith(".gz"):
-            name = name[:-3]
-        extension = os.path.splitext(name)[1]
-        what = f"'{extension}'" if extension else "no file extension"
-        yield InputError(path, "", f"unknown format: {what} (expected .txt, .jsonl, .csv "
-                                   "or .tsv, each optionally .gz); force one with the "
-                                   "input format option")
+        yield InputError(path, "", unknown_format(path))
         return
     label = None
     if opts.label_from_folder:
