@@ -13,15 +13,9 @@ from pathlib import Path
 import pytest
 
 from newsclass.articles import split_articles
-from newsclass.readers import (
-    SAMPLE_SIZE,
-    InputArticle,
-    InputError,
-    detect_encoding,
-    input_format_of,
-    iter_inputs,
-    read_text,
-)
+from newsclass.charsets import SAMPLE_SIZE, detect_encoding
+from newsclass.formats import InputArticle, InputError, input_format_of
+from newsclass.readers import iter_inputs, read_text
 
 # Three short articles: (id, title, body, label). "镕" is in GBK but not GB 2312.
 RECORDS = [
@@ -165,7 +159,7 @@ def test_undetectable_encoding(tmp_path):
 
 
 def test_detected_gb2312_and_gbk_are_read_as_gb18030(monkeypatch):
-    import newsclass.readers as readers
+    import newsclass.charsets as charsets
 
     class Result:
         def __init__(self, encoding):
@@ -176,7 +170,7 @@ def test_detected_gb2312_and_gbk_are_read_as_gb18030(monkeypatch):
 
     for name, expected in [("gb2312", "gb18030"), ("gbk", "gb18030"), ("cp936", "gb18030"),
                            ("big5", "big5"), ("euc_jis_2004", "euc_jis_2004")]:
-        monkeypatch.setattr(readers, "from_bytes", lambda data, name=name, **kw: Result(name))
+        monkeypatch.setattr(charsets, "from_bytes", lambda data, name=name, **kw: Result(name))
         assert detect_encoding("市人大".encode("gbk")) == expected
 
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, BinaryIO
 
+from newsclass.charsets import UNSURE_MARK
 from newsclass.default_model import as_model
+from newsclass.formats import InputArticle, InputError, describe_error
 from newsclass.labels import label_name
 from newsclass.manifest import (
     ResumeError,
@@ -30,15 +32,7 @@ from newsclass.manifest import (
     read_manifest,
 )
 from newsclass.portable import check_fallback
-from newsclass.readers import (
-    UNSURE_MARK,
-    InputArticle,
-    InputError,
-    describe_error,
-    input_files,
-    iter_inputs,
-    would_read,
-)
+from newsclass.readers import input_files, iter_inputs, would_read
 from newsclass.runners import DetailOptions, check_backend, run_pool, run_serial
 from newsclass.writers import (
     ERROR_FIELDS,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclass._version import __version__
-from newsclass.readers import FORMATS
+from newsclass.formats import FORMATS
 from newsclass.runners import BACKENDS
 from newsclass.writers import OUTPUT_FORMATS
 

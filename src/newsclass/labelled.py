@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from newsclass.readers import InputArticle, InputError, iter_inputs
+from newsclass.formats import InputArticle, InputError
+from newsclass.readers import iter_inputs
 
 __all__ = ["describe_failures", "read_labelled"]
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from newsclass.corrections import latest_decisions, read_corrections
 from newsclass.digest import file_sha256, text_sha256
-from newsclass.readers import InputArticle, iter_inputs
+from newsclass.formats import InputArticle
+from newsclass.readers import iter_inputs
 
 __all__ = ["Reviewed", "read_reviewed", "retrain"]
 

@@ -30,8 +30,9 @@ from typing import Any
 from newsclass.corrections import CorrectionLog, make_correction
 from newsclass.default_model import as_model
 from newsclass.digest import text_sha256
+from newsclass.formats import InputArticle
 from newsclass.labels import LABELS, label_name
-from newsclass.readers import InputArticle, iter_inputs
+from newsclass.readers import iter_inputs
 from newsclass.webapp import missing_web_extra
 
 __all__ = ["ReviewItem", "ReviewSession", "load_review", "review_app"]

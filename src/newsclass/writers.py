@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from newsclass.digest import text_sha256
 from newsclass.labels import label_name
-from newsclass.readers import os_reason
+from newsclass.reasons import os_reason
 
 __all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "TEXT_FIELDS", "OutputError", "Sink",
            "error_record", "label_record", "output_format_of", "record_fields"]
