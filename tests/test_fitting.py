@@ -54,7 +54,7 @@ def test_extra_articles_train_every_fold_and_are_never_tested(data):
 
 
 def test_plain_folds_for_a_few_articles_where_a_label_occurs_once(data):
-    articles, labels = data
+    articles, _ = data
     few, few_labels = articles[:3], ["tech", "other", "charity"]
     with pytest.raises(ValueError):
         CrossValidation(few, few_labels, 3)  # stratified folds need 3 of each
