@@ -14,14 +14,14 @@ import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 from typing import Any, BinaryIO
 
 from newsclass.charsets import UNSURE_MARK
 from newsclass.default_model import as_model
-from newsclass.formats import InputArticle, InputError, describe_error
+from newsclass.formats import InputArticle, InputError, ReadOptions, describe_error
 from newsclass.labels import label_name
 from newsclass.manifest import (
     ResumeError,
@@ -31,8 +31,8 @@ from newsclass.manifest import (
     model_fingerprint,
     read_manifest,
 )
-from newsclass.portable import check_fallback
-from newsclass.readers import input_files, iter_inputs, would_read
+from newsclass.portable import check_fallback, check_threshold
+from newsclass.readers import input_files, read_inputs, would_read
 from newsclass.runners import DetailOptions, check_backend, run_pool, run_serial
 from newsclass.writers import (
     ERROR_FIELDS,
@@ -48,7 +48,7 @@ from newsclass.writers import (
     record_fields,
 )
 
-__all__ = ["FIELDS", "MAX_CHARS", "BatchResult", "Interrupted", "label_files",
+__all__ = ["FIELDS", "MAX_CHARS", "BatchResult", "Interrupted", "LabelOptions", "label_files",
            "output_format_of"]
 
 #: Characters of an article (title and body) that are classified; a longer article is
@@ -150,21 +150,6 @@ def _check_int(name: str, value: Any, least: int) -> None:
         raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
 
 
-def _check_options(o: dict) -> None:
-    for name, least in (("jobs", 1), ("chunk_size", 1), ("top_k", 1), ("explain", 0),
-                        ("max_chars", 1)):
-        _check_int(name, o[name], least)
-    check_backend(o["backend"], o["scheduler"])
-    if o["threshold"] is not None:
-        from newsclass.portable import check_threshold
-
-        check_threshold(o["threshold"])
-    _check_keep(o)
-    if o["scheduler"] is not None and o["jobs"] != 1:
-        raise ValueError("jobs sets the size of a local Dask cluster; with a scheduler the "
-                         "cluster's own workers run the chunks: drop jobs")
-
-
 def _keep_text(value: Any) -> int | None:
     """``keep_text`` as :func:`newsclass.writers.label_record` takes it."""
     if value is None or value is False:
@@ -175,9 +160,8 @@ def _keep_text(value: Any) -> int | None:
     return value
 
 
-def _check_keep(o: dict) -> None:
-    o["keep_text"] = _keep_text(o["keep_text"])
-    names = o["keep_fields"]
+def _keep_fields(names: Any) -> tuple[str, ...]:
+    names = names if isinstance(names, str) else tuple(names)
     if isinstance(names, str) or not all(isinstance(n, str) and n.strip() for n in names):
         raise ValueError("keep_fields must be a list of field names, like ['url', 'date'], "
                          f"got {names!r}")
@@ -187,7 +171,51 @@ def _check_keep(o: dict) -> None:
                          "field of that name")
     if len(set(names)) != len(names):
         raise ValueError(f"keep_fields names a field twice: {list(names)}")
-    o["keep_fields"] = tuple(names)
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """How a batch classifies and writes: the options of :func:`label_files` but its
+    inputs and outputs, checked once and frozen for the run.
+
+    Raises
+    ------
+    ValueError
+        For a bad value; the message names the option.
+    """
+
+    top_k: int = 3
+    explain: int = 0
+    threshold: float | None = None
+    jobs: int = 1
+    chunk_size: int = 512
+    max_chars: int = MAX_CHARS
+    resume: bool = False
+    excel: bool = False
+    progress: bool | None = None
+    backend: str = "local"
+    scheduler: str | None = None
+    keep_text: int | None = None
+    keep_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, least in (("jobs", 1), ("chunk_size", 1), ("top_k", 1), ("explain", 0),
+                            ("max_chars", 1)):
+            _check_int(name, getattr(self, name), least)
+        check_backend(self.backend, self.scheduler)
+        if self.threshold is not None:
+            check_threshold(self.threshold)
+        if self.scheduler is not None and self.jobs != 1:
+            raise ValueError("jobs sets the size of a local Dask cluster; with a scheduler "
+                             "the cluster's own workers run the chunks: drop jobs")
+        object.__setattr__(self, "keep_text", _keep_text(self.keep_text))
+        object.__setattr__(self, "keep_fields", _keep_fields(self.keep_fields))
+
+    @property
+    def details(self) -> DetailOptions:
+        """What each article's details list."""
+        return DetailOptions(self.top_k, self.explain, self.threshold)
 
 
 @dataclass
@@ -199,7 +227,7 @@ class _Targets:
 
 
 def _targets(inputs: list, output: Any, output_format: str | None, excel: bool,
-             error_report: Any, read_options: dict) -> _Targets:
+             error_report: Any, read_options: ReadOptions) -> _Targets:
     target = "-" if output in (None, "-") else os.fspath(output)
     fmt = output_format or output_format_of(target)
     if fmt not in OUTPUT_FORMATS:
@@ -214,8 +242,7 @@ def _targets(inputs: list, output: Any, output_format: str | None, excel: bool,
     errors = os.fspath(error_report) if error_report else (
         "-" if target == "-" else f"{target}.errors.jsonl")
     t = _Targets(target, fmt, errors, None if target == "-" else manifest_path(target))
-    where = {"glob": read_options.get("glob", "*"),
-             "input_format": read_options.get("input_format")}
+    where = {"glob": read_options.glob, "input_format": read_options.input_format}
     for path in (t.output, t.errors, t.manifest):
         if path in (None, "-"):
             continue
@@ -304,41 +331,41 @@ class _Writer:
             m.write(self.manifest_file)
 
 
-def _run_settings(model: Any, t: _Targets, o: dict, read_options: dict) -> dict:
-    keep = {k: v for k, v in read_options.items() if k != "stdin"}
-    if "keep_fields" in keep:
-        keep["keep_fields"] = list(keep["keep_fields"])
-    settings = {"model_sha256": model_fingerprint(model), "threshold": o["threshold"],
-                "top_k": o["top_k"], "explain": o["explain"], "max_chars": o["max_chars"],
-                "output_format": t.fmt, "excel": o["excel"], "error_report": t.errors,
+def _run_settings(model: Any, t: _Targets, o: LabelOptions, read_options: ReadOptions) -> dict:
+    keep = {k: list(v) if isinstance(v, tuple) else v
+            for k, v in asdict(read_options).items()}
+    settings = {"model_sha256": model_fingerprint(model), "threshold": o.threshold,
+                "top_k": o.top_k, "explain": o.explain, "max_chars": o.max_chars,
+                "output_format": t.fmt, "excel": o.excel, "error_report": t.errors,
                 "read_options": {k: keep[k] for k in sorted(keep)}}
-    if o["keep_text"] is not None:  # only when set: manifests of earlier runs still match
-        settings["keep_text"] = o["keep_text"]
+    if o.keep_text is not None:  # only when set: manifests of earlier runs still match
+        settings["keep_text"] = o.keep_text
     return settings
 
 
-def _start_run(inputs: list, t: _Targets, model: Any, o: dict, read_options: dict,
+def _start_run(inputs: list, t: _Targets, model: Any, o: LabelOptions,
+               read_options: ReadOptions,
                streams: tuple[BinaryIO, BinaryIO]) -> tuple[Sink, Sink, RunManifest | None]:
     """Open the output, the error report and the manifest: anew, or where a resumed run
     stopped (after checking that it is the same run)."""
     manifest = keep = keep_errors = None
     if t.manifest is not None:
-        if o["resume"] and "-" in inputs:
+        if o.resume and "-" in inputs:
             raise ResumeError("cannot resume a run that reads standard input: it cannot be "
                               "read again to find where the run stopped")
-        files = input_files(inputs, glob=read_options.get("glob", "*"),
-                            input_format=read_options.get("input_format"))
+        files = input_files(inputs, glob=read_options.glob,
+                            input_format=read_options.input_format)
         fingerprint = input_fingerprint(files)
         settings = _run_settings(model, t, o, read_options)
-        if o["resume"] and os.path.exists(t.output):
+        if o.resume and os.path.exists(t.output):
             manifest = read_manifest(t.manifest)
             manifest.check_same_run(fingerprint, settings)
             keep = manifest.output_bytes
             keep_errors = manifest.errors_bytes if t.errors != "-" else None
         else:
             manifest = RunManifest(fingerprint, settings)
-    fields = record_fields(o["keep_text"], o["keep_fields"])
-    sink = Sink(t.output, t.fmt, fields, streams[0], excel=o["excel"], keep=keep)
+    fields = record_fields(o.keep_text, o.keep_fields)
+    sink = Sink(t.output, t.fmt, fields, streams[0], excel=o.excel, keep=keep)
     try:
         err_sink = Sink(t.errors, "jsonl", ERROR_FIELDS, streams[1],
                         keep=keep_errors if keep is not None else None)
@@ -352,11 +379,11 @@ def _start_run(inputs: list, t: _Targets, model: Any, o: dict, read_options: dic
     return sink, err_sink, manifest
 
 
-def _field_warnings(seen: Counter, read_options: dict) -> list[str]:
+def _field_warnings(seen: Counter, read_options: ReadOptions) -> list[str]:
     """Named fields that none of the records read has: most likely a typo."""
     out = []
     for option, default in _DEFAULT_FIELDS.items():
-        name = read_options.get(option, default)
+        name = getattr(read_options, option)
         if name != default and seen["records"] and seen[name] == seen["records"]:
             out.append(f"field '{name}' ({option}) is in none of the {seen['records']} "
                        "records read; check its name")
@@ -371,23 +398,23 @@ def _watch_fields(items: Iterator, seen: Counter) -> Iterator:
         yield item
 
 
-def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer, o: dict) -> None:
+def _classify_all(model: Any, chunks: Iterator[_Chunk], writer: _Writer,
+                  o: LabelOptions) -> None:
     """Send the chunks' articles to the runner the options choose."""
     def articles() -> Iterator[list]:
         for chunk in chunks:
             writer.pending.append(chunk)
             yield chunk.articles
 
-    options = DetailOptions(o["top_k"], o["explain"], o["threshold"])
-    if o["backend"] == "dask":
+    if o.backend == "dask":
         from newsclass.dask import classify_chunks
 
-        classify_chunks(model, articles(), options, writer.emit,
-                        scheduler=o["scheduler"], jobs=o["jobs"])
-    elif o["jobs"] == 1:
-        run_serial(model, articles(), options, writer.emit)
+        classify_chunks(model, articles(), o.details, writer.emit, scheduler=o.scheduler,
+                        jobs=o.jobs)
+    elif o.jobs == 1:
+        run_serial(model, articles(), o.details, writer.emit)
     else:
-        run_pool(model, articles(), options, writer.emit, o["jobs"])
+        run_pool(model, articles(), o.details, writer.emit, o.jobs)
 
 
 def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike | None = None,
@@ -399,16 +426,14 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
                 error_report: str | os.PathLike | None = None,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 keep_text: bool | int | None = None, keep_fields: Iterable[str] = (),
-                **read_options: Any) -> BatchResult:
+                read_options: ReadOptions | Mapping[str, Any] | None = None) -> BatchResult:
     """Label every article of the given inputs and write one record per article.
 
     Parameters
     ----------
     inputs : iterable of str or path-like
         Files, folders (searched recursively) and ``"-"`` for standard input; see
-        :func:`newsclass.readers.iter_inputs`, which also takes `read_options`
-        (``glob``, ``input_format``, ``split``, ``text_field``, ``title_field``,
-        ``id_field``, ``encoding``).
+        :func:`newsclass.readers.iter_inputs`.
     output : str, path-like or None
         Output file; ``None`` or ``"-"`` writes to standard output. It must not be one
         of the inputs nor lie where a folder of the inputs is searched.
@@ -464,6 +489,10 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     keep_fields : iterable of str, default=()
         Input fields (JSON keys, CSV columns) copied unchanged into each record, after
         its own fields (``null`` when a record lacks one); a page has none to keep.
+    read_options : ReadOptions, mapping of its fields, or None
+        How to read the inputs (:class:`newsclass.formats.ReadOptions`: ``glob``,
+        ``input_format``, ``split``, ``text_field``, ``title_field``, ``id_field``,
+        ``encoding``); ``None``: the defaults.
 
     Returns
     -------
@@ -480,17 +509,14 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     Interrupted
         On Ctrl-C, after the last whole chunk was written; it carries the result.
     """
-    o = {"jobs": jobs, "chunk_size": chunk_size, "top_k": top_k, "explain": explain,
-         "max_chars": max_chars, "threshold": threshold, "backend": backend,
-         "scheduler": scheduler, "resume": resume, "excel": excel, "progress": progress,
-         "keep_text": keep_text, "keep_fields": list(keep_fields) if not isinstance(
-             keep_fields, str) else keep_fields}
     start = time.perf_counter()
-    _check_options(o)
+    o = LabelOptions(top_k=top_k, explain=explain, threshold=threshold, jobs=jobs,
+                     chunk_size=chunk_size, max_chars=max_chars, resume=resume, excel=excel,
+                     progress=progress, backend=backend, scheduler=scheduler,
+                     keep_text=keep_text, keep_fields=keep_fields)
+    read_options = replace(ReadOptions.of(read_options), keep_fields=o.keep_fields)
     inputs = [os.fspath(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike))
                                      else inputs)]
-    if o["keep_fields"]:
-        read_options = {**read_options, "keep_fields": o["keep_fields"]}
     t = _targets(inputs, output, output_format, excel, error_report, read_options)
     if t.output == "-" and resume:
         raise ValueError("resume needs an output file, not standard output")
@@ -505,7 +531,7 @@ def label_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike |
     result = BatchResult(output=t.output, error_report=t.errors)
     try:
         _run(model, inputs, o, t, _Writer(sink, err_sink, manifest, t.manifest, result, None,
-                                          o["keep_text"]), read_options)
+                                          o.keep_text), read_options)
     except KeyboardInterrupt:
         result.seconds = time.perf_counter() - start
         raise Interrupted(result) from None
@@ -527,18 +553,18 @@ def _progress_bar(show: bool) -> Any:
     return Bar(disable=not show, unit=" articles", file=sys.stderr, dynamic_ncols=True)
 
 
-def _run(model: Any, inputs: list, o: dict, t: _Targets, writer: _Writer,
-         read_options: dict) -> None:
+def _run(model: Any, inputs: list, o: LabelOptions, t: _Targets, writer: _Writer,
+         read_options: ReadOptions) -> None:
     """Read, classify and write every item not done yet, with a progress bar."""
-    show = o["progress"] if o["progress"] is not None else sys.stderr.isatty()
+    show = o.progress if o.progress is not None else sys.stderr.isatty()
     writer.bar = _progress_bar(show)
     seen: Counter = Counter()
     manifest = writer.manifest
     try:
-        items = _watch_fields(iter_inputs(inputs, **read_options), seen)
+        items = _watch_fields(read_inputs(inputs, read_options), seen)
         if manifest is not None and manifest.done:
             writer.result.skipped = sum(1 for _ in islice(items, manifest.done))
-        _classify_all(model, _chunks(items, o["chunk_size"], o["max_chars"]), writer, o)
+        _classify_all(model, _chunks(items, o.chunk_size, o.max_chars), writer, o)
         if manifest is not None:
             manifest.complete = True
             manifest.write(t.manifest)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclass._version import __version__
-from newsclass.formats import FORMATS
+from newsclass.formats import FORMATS, ReadOptions
 from newsclass.runners import BACKENDS
 from newsclass.writers import OUTPUT_FORMATS
 
@@ -126,13 +126,16 @@ def _add_backend_options(p: argparse.ArgumentParser) -> None:
                    "dask: a local cluster on 127.0.0.1)")
 
 
-def _read_options(args: argparse.Namespace) -> dict:
-    opts = {"input_format": args.input_format, "glob": args.glob,
-            "text_field": args.text_field, "title_field": args.title_field,
-            "id_field": args.id_field, "encoding": args.encoding}
-    if hasattr(args, "split"):
-        opts["split"] = args.split
-    return opts
+#: The options of :class:`newsclass.formats.ReadOptions` that commands take
+#: (``--glob``, ``--input-format``, ...); a command without ``--no-split`` has no `split`.
+READ_OPTIONS = ("glob", "input_format", "split", "text_field", "title_field", "id_field",
+                "encoding")
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    """The read options of a command, as every job takes them."""
+    return ReadOptions(**{name: getattr(args, name) for name in READ_OPTIONS
+                          if hasattr(args, name)})
 
 
 def _add_label(sub: Any) -> None:
@@ -297,7 +300,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
             threshold=args.threshold, jobs=args.jobs, resume=args.resume, force=args.force,
             progress=False if args.quiet else None, backend=args.backend,
             scheduler=args.scheduler, keep_text=args.keep_text,
-            keep_fields=args.keep_fields, **_read_options(args))
+            keep_fields=args.keep_fields, read_options=_read_options(args))
     except Interrupted as stop:
         done = stop.result
         where = "standard output" if done.output == "-" else done.output

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from newsclass.default_model import as_model
+from newsclass.formats import ReadOptions
 from newsclass.labelled import describe_failures, read_labelled
 from newsclass.labels import label_name
 from newsclass.metrics import evaluate
@@ -150,7 +151,7 @@ def _suggest(given: dict, unknown: list[str], guess: Callable, known: set,
 def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
                    report: str | os.PathLike | None = None, *, label_field: str = "label",
                    label_from_folder: bool | None = None,
-                   read_options: dict | None = None,
+                   read_options: ReadOptions | Mapping[str, Any] | None = None,
                    label_map: dict | None = None) -> EvaluationResult:
     """Evaluate a model on labelled files (``newsclass evaluate`` as a function).
 
@@ -188,7 +189,7 @@ def evaluate_files(data: Iterable[str | os.PathLike], model: Any = None,
     model = as_model(model)
     articles, labels, errors = read_labelled(data, label_field=label_field,
                                              label_from_folder=label_from_folder,
-                                             **(read_options or {}))
+                                             read_options=read_options)
     if not articles:
         raise ValueError("no usable labelled articles in the given data"
                          + describe_failures(errors))

@@ -22,13 +22,15 @@ from the file name (:func:`input_format_of`) or, on standard input, from the fir
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
+from newsclass.charsets import check_encoding
 from newsclass.decoding import ByteLines, page_text, record_lines, table_lines
 from newsclass.reasons import UnreadableInput, json_type
 
@@ -132,19 +134,83 @@ def describe_error(source: str, position: str, error: str) -> str:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read the inputs: the options of :func:`newsclass.readers.iter_inputs` that
-    every input is read with (`input_format` is ``None`` when it comes from each file's
-    name)."""
+    """How inputs are read: one frozen, checked set of options for a whole run.
 
-    input_format: str | None
-    split: bool
-    text_field: str | None
-    title_field: str
-    id_field: str
-    label_field: str | None
-    label_from_folder: bool
-    encoding: str | None
+    The command line, the Python API and the servers build it the same way, and every
+    job takes it as ``read_options`` (:func:`newsclass.readers.read_inputs`).
+
+    Parameters
+    ----------
+    glob : str, default="*"
+        Which files in a directory to read, matched against the file name
+        (case-sensitively). ``"*"`` means every file with a known extension (``.txt``,
+        ``.jsonl``, ``.ndjson``, ``.csv``, ``.tsv``, each optionally ``.gz``), or every
+        file when `input_format` is given.
+    input_format : {"txt", "jsonl", "csv", "tsv"} or None
+        Read every input in this format, whatever its extension; ``None``: from each
+        file's extension (standard input: from its first bytes).
+    split : bool, default=True
+        Split a ``txt`` page into its articles; if false, each ``txt`` file is one
+        article with an empty title and the whole text as its body.
+    text_field : str or None
+        The field (JSON key, CSV column) holding an article's body; ``None`` takes the
+        first of :data:`BODY_FIELDS` that a record or a table's header has.
+    title_field, id_field : str, default "title" and "id"
+        The fields holding the optional title and the optional id of an article.
+    label_field : str or None
+        The field holding each article's label (required in every record).
+    label_from_folder : bool, default=False
+        Label each article with the name of its file's parent folder
+        (``DATA/<label>/*.txt``); one article per ``txt`` file.
+    encoding : str or None
+        Decode every input with this codec instead of detecting each one's encoding.
+        Kept by its canonical name (``"UTF8"`` becomes ``"utf-8"``).
+    keep_fields : tuple of str, default=()
+        Fields to carry along unchanged in each article's ``kept``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `input_format` or `encoding`, both `label_field` and
+        `label_from_folder`, or `keep_fields` that is not a collection of names.
+    """
+
+    glob: str = "*"
+    input_format: str | None = None
+    split: bool = True
+    text_field: str | None = None
+    title_field: str = "title"
+    id_field: str = "id"
+    label_field: str | None = None
+    label_from_folder: bool = False
+    encoding: str | None = None
     keep_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.input_format is not None and self.input_format not in FORMATS:
+            raise ValueError(f"input_format must be one of {', '.join(FORMATS)}; "
+                             f"got {self.input_format!r}")
+        if self.label_field is not None and self.label_from_folder:
+            raise ValueError("give either label_field or label_from_folder, not both")
+        if isinstance(self.keep_fields, str):
+            raise ValueError("keep_fields must be a list of field names, like ['url', "
+                             f"'date'], got {self.keep_fields!r}")
+        object.__setattr__(self, "keep_fields", tuple(self.keep_fields))
+        object.__setattr__(self, "encoding", check_encoding(self.encoding))
+
+    @classmethod
+    def of(cls, options: ReadOptions | Mapping[str, Any] | None) -> ReadOptions:
+        """`options` as a ReadOptions: itself, built from a mapping of its fields, or
+        the defaults for ``None``."""
+        if options is None:
+            return cls()
+        if isinstance(options, cls):
+            return options
+        unknown = sorted(set(options) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown read option(s) {', '.join(unknown)}; known: "
+                             + ", ".join(f.name for f in dataclasses.fields(cls)))
+        return cls(**options)
 
 
 def input_format_of(path: str | os.PathLike[str]) -> str | None:

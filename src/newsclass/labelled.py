@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from newsclass.formats import InputArticle, InputError
-from newsclass.readers import iter_inputs
+from newsclass.formats import InputArticle, InputError, ReadOptions
+from newsclass.readers import read_inputs
 
 __all__ = ["describe_failures", "read_labelled"]
 
@@ -34,7 +35,8 @@ def _is_folder_layout(inputs: list[str]) -> bool:
 
 
 def read_labelled(inputs: Iterable[str | os.PathLike], *, label_field: str = "label",
-                  label_from_folder: bool | None = None, **read_options: Any
+                  label_from_folder: bool | None = None,
+                  read_options: ReadOptions | Mapping[str, Any] | None = None
                   ) -> tuple[list[InputArticle], list[str], list[InputError]]:
     """Read labelled articles for training or evaluation.
 
@@ -47,8 +49,9 @@ def read_labelled(inputs: Iterable[str | os.PathLike], *, label_field: str = "la
     label_from_folder : bool or None
         Take labels from folder names; ``None`` decides by looking: folders holding no
         JSONL/CSV/TSV files are read that way.
-    **read_options
-        Passed to :func:`newsclass.readers.iter_inputs`.
+    read_options : ReadOptions, mapping of its fields, or None
+        How to read the inputs (:class:`newsclass.formats.ReadOptions`); the label
+        options above replace its own.
 
     Returns
     -------
@@ -57,12 +60,13 @@ def read_labelled(inputs: Iterable[str | os.PathLike], *, label_field: str = "la
     inputs = [os.fspath(p) for p in inputs]
     if label_from_folder is None:
         label_from_folder = _is_folder_layout(inputs)
+    options = ReadOptions.of(read_options)
     if label_from_folder:
-        read_options = {"split": False, "label_from_folder": True, **read_options}
+        options = replace(options, split=False, label_field=None, label_from_folder=True)
     else:
-        read_options = {"label_field": label_field, **read_options}
+        options = replace(options, label_field=label_field, label_from_folder=False)
     articles, labels, errors = [], [], []
-    for item in iter_inputs(inputs, **read_options):
+    for item in read_inputs(inputs, options):
         if isinstance(item, InputError):
             errors.append(item)
         else:

@@ -21,14 +21,13 @@ import fnmatch
 import gzip
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from newsclass.charsets import UNSURE_MARK, check_encoding, read_head, wide_as_utf8
 from newsclass.decoding import page_text
 from newsclass.formats import (
-    FORMATS,
     InputArticle,
     InputError,
     ReadOptions,
@@ -39,7 +38,7 @@ from newsclass.formats import (
 )
 from newsclass.reasons import READ_ERRORS, UnreadableInput, os_reason
 
-__all__ = ["input_files", "iter_inputs", "read_text", "would_read"]
+__all__ = ["input_files", "iter_inputs", "read_inputs", "read_text", "would_read"]
 
 
 def _read_stream(stream: BinaryIO, source: str, input_format: str | None, opts: ReadOptions,
@@ -189,8 +188,9 @@ def input_files(inputs: Iterable[str | os.PathLike[str]], *, glob: str = "*",
     return files
 
 
-def _generate(inputs: list[str], glob: str, opts: ReadOptions,
+def _generate(inputs: list[str], opts: ReadOptions,
               stdin: BinaryIO | None) -> Iterator[InputArticle | InputError]:
+    glob = opts.glob
     for item in inputs:
         if item == "-":
             if opts.label_from_folder:
@@ -337,12 +337,36 @@ def iter_inputs(
     TypeError
         At the call, if `inputs` is not a path or a collection of paths.
     """
-    if input_format is not None and input_format not in FORMATS:
-        raise ValueError(f"input_format must be one of {', '.join(FORMATS)}; "
-                         f"got {input_format!r}")
-    encoding = check_encoding(encoding)
-    if label_field is not None and label_from_folder:
-        raise ValueError("give either label_field or label_from_folder, not both")
+    return read_inputs(inputs, ReadOptions(
+        glob=glob, input_format=input_format, split=split, text_field=text_field,
+        title_field=title_field, id_field=id_field, label_field=label_field,
+        label_from_folder=label_from_folder, encoding=encoding,
+        keep_fields=keep_fields), stdin=stdin)
+
+
+def read_inputs(inputs: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+                read_options: ReadOptions | Mapping[str, Any] | None = None, *,
+                stdin: BinaryIO | None = None) -> Iterator[InputArticle | InputError]:
+    """:func:`iter_inputs` with its options as one object, as the jobs read.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path-like, or a single one
+    read_options : ReadOptions, mapping of its fields, or None
+        How to read them (:meth:`ReadOptions.of`); ``None``: the defaults.
+    stdin : binary file object, optional
+        What ``"-"`` reads; ``sys.stdin.buffer`` by default.
+
+    Yields
+    ------
+    InputArticle or InputError
+
+    Raises
+    ------
+    ValueError, TypeError
+        At the call, as :func:`iter_inputs`.
+    """
+    opts = ReadOptions.of(read_options)
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     try:
@@ -352,6 +376,4 @@ def iter_inputs(
     except TypeError:
         raise TypeError("inputs must be a path or a collection of paths (str or "
                         "path-like)") from None
-    opts = ReadOptions(input_format, split, text_field, title_field, id_field, label_field,
-                    label_from_folder, encoding, tuple(keep_fields))
-    return _generate(paths, glob, opts, stdin)
+    return _generate(paths, opts, stdin)

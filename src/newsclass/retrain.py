@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from newsclass.corrections import latest_decisions, read_corrections
 from newsclass.digest import file_sha256, text_sha256
-from newsclass.formats import InputArticle
-from newsclass.readers import iter_inputs
+from newsclass.formats import InputArticle, ReadOptions
+from newsclass.readers import read_inputs
 
 __all__ = ["Reviewed", "read_reviewed", "retrain"]
 
@@ -84,9 +85,9 @@ def _record_texts(path: str, wanted: set[str]) -> dict[str, tuple[str, str]] | N
     return found
 
 
-def _input_texts(path: str, wanted: set[str], read_options: dict) -> dict:
+def _input_texts(path: str, wanted: set[str], read_options: ReadOptions) -> dict:
     found = {}
-    for item in iter_inputs([path], **read_options):
+    for item in read_inputs([path], read_options):
         if isinstance(item, InputArticle):
             digest = text_sha256(item.title, item.body)
             if digest in wanted:
@@ -105,7 +106,7 @@ def _default_texts(path: str, decisions: list[dict]) -> list[str]:
 
 
 def read_reviewed(corrections: str | os.PathLike, texts: list | None = None,
-                  **read_options: Any) -> Reviewed:
+                  read_options: ReadOptions | Mapping[str, Any] | None = None) -> Reviewed:
     """The latest decision about each article of a corrections file, with its text.
 
     Parameters
@@ -117,8 +118,8 @@ def read_reviewed(corrections: str | os.PathLike, texts: list | None = None,
         labelled input files, searched for each decision's ``text_sha256``. ``None``:
         the records beside the corrections file and the files named in the decisions'
         ``source``.
-    **read_options
-        Passed to :func:`newsclass.readers.iter_inputs` for input files.
+    read_options : ReadOptions, mapping of its fields, or None
+        How input files are read (:class:`newsclass.formats.ReadOptions`).
 
     Returns
     -------
@@ -140,7 +141,7 @@ def read_reviewed(corrections: str | os.PathLike, texts: list | None = None,
     for place in places:
         got = _record_texts(place, wanted - set(found)) if os.path.isfile(place) else None
         found.update(got if got is not None else
-                     _input_texts(place, wanted - set(found), read_options))
+                     _input_texts(place, wanted - set(found), ReadOptions.of(read_options)))
     out = Reviewed(path, file_sha256(path), texts_from=places)
     for d in decisions:
         if d["text_sha256"] not in found:

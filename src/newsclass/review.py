@@ -22,7 +22,7 @@ import json
 import os
 import secrets
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -30,9 +30,9 @@ from typing import Any
 from newsclass.corrections import CorrectionLog, make_correction
 from newsclass.default_model import as_model
 from newsclass.digest import text_sha256
-from newsclass.formats import InputArticle
+from newsclass.formats import InputArticle, ReadOptions
 from newsclass.labels import LABELS, label_name
-from newsclass.readers import iter_inputs
+from newsclass.readers import read_inputs
 from newsclass.webapp import missing_web_extra
 
 __all__ = ["ReviewItem", "ReviewSession", "load_review", "review_app"]
@@ -127,12 +127,12 @@ def _read_records(path: str) -> list[ReviewItem]:
     return items
 
 
-def _fill_texts(items: list[ReviewItem], inputs: list[str], read_options: dict) -> None:
+def _fill_texts(items: list[ReviewItem], inputs: list[str], read_options: ReadOptions) -> None:
     """Give the items without their full text the text of the same article in `inputs`."""
     wanted = {(i.source, i.id): i for i in items if i.snippet is not False}
     if not wanted or not inputs:
         return
-    for article in iter_inputs(inputs, **read_options):
+    for article in read_inputs(inputs, read_options):
         if isinstance(article, InputArticle):
             item = wanted.pop((article.source, article.id), None)
             if item is not None:
@@ -141,7 +141,8 @@ def _fill_texts(items: list[ReviewItem], inputs: list[str], read_options: dict) 
 
 
 def load_review(output: str | os.PathLike, inputs: Iterable[str | os.PathLike] | None = None,
-                **read_options: Any) -> list[ReviewItem]:
+                read_options: ReadOptions | Mapping[str, Any] | None = None
+                ) -> list[ReviewItem]:
     """Read labelled records and find the full text of each article.
 
     Parameters
@@ -153,8 +154,8 @@ def load_review(output: str | os.PathLike, inputs: Iterable[str | os.PathLike] |
         joined to the records by source and id. ``None``: the records' own text
         (``keep_text``), and for records without it the files named in their
         ``source``, when those still exist.
-    **read_options
-        Passed to :func:`newsclass.readers.iter_inputs`, as when labelling.
+    read_options : ReadOptions, mapping of its fields, or None
+        How to read `inputs`, as when labelling (:class:`newsclass.formats.ReadOptions`).
 
     Returns
     -------
@@ -172,7 +173,7 @@ def load_review(output: str | os.PathLike, inputs: Iterable[str | os.PathLike] |
     if inputs is None:
         sources = {i.source for i in items if i.snippet is not False}
         inputs = sorted(s for s in sources if s != "-" and os.path.isfile(s))
-    _fill_texts(items, [os.fspath(p) for p in inputs], read_options)
+    _fill_texts(items, [os.fspath(p) for p in inputs], ReadOptions.of(read_options))
     missing = [i for i in items if i.snippet is None]
     if missing:
         raise ValueError(
@@ -426,7 +427,8 @@ def _decide(session: ReviewSession, raw: bytes) -> Any:
 
 def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] | None = None,
                model: Any = None, corrections: str | os.PathLike | None = None,
-               token: str | None = None, read_options: dict | None = None) -> Any:
+               token: str | None = None,
+               read_options: ReadOptions | Mapping[str, Any] | None = None) -> Any:
     """Build the review page as an ASGI application (Starlette).
 
     Parameters
@@ -442,8 +444,8 @@ def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
         ``<output>.corrections.jsonl``.
     token : str or None
         The secret every request must carry; ``None`` makes a random one.
-    read_options : dict or None
-        Passed to :func:`newsclass.readers.iter_inputs` for `inputs`.
+    read_options : ReadOptions, mapping of its fields, or None
+        How to read `inputs` (:class:`newsclass.formats.ReadOptions`).
 
     Returns
     -------
@@ -463,7 +465,7 @@ def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
         from starlette.middleware import Middleware
     except ImportError as exc:  # pragma: no cover - the extra is missing
         raise missing_web_extra(exc) from None
-    items = load_review(output, inputs, **(read_options or {}))
+    items = load_review(output, inputs, read_options)
     path = os.fspath(corrections) if corrections else f"{os.fspath(output)}.corrections.jsonl"
     session = ReviewSession(items, as_model(model), CorrectionLog(path))
     token = token or secrets.token_urlsafe(24)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsclass.formats import ReadOptions
 from newsclass.labelled import describe_failures, read_labelled
 from newsclass.runners import check_backend
 from newsclass.writers import check_output
@@ -47,7 +48,8 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
                 cv: int = 5, default: bool = False, pool: str | os.PathLike | None = None,
                 label_field: str = "label",
                 label_from_folder: bool | None = None, jobs: int | None = -1,
-                read_options: dict | None = None, backend: str = "local",
+                read_options: ReadOptions | Mapping[str, Any] | None = None,
+                backend: str = "local",
                 scheduler: str | None = None, add: str | os.PathLike | None = None,
                 texts: Iterable[str | os.PathLike] | None = None,
                 force: bool = False, **params: Any) -> TrainResult:
@@ -119,7 +121,7 @@ def train_files(data: Iterable[str | os.PathLike], output: str | os.PathLike | N
         check_output(output, force)
         check_output(card_path(output), force)
     options = {"label_field": label_field, "label_from_folder": label_from_folder,
-               **(read_options or {})}
+               "read_options": ReadOptions.of(read_options)}
     with _executor(backend, scheduler, jobs):
         if add is not None:
             result = _train_reviewed(data, cv, default, pool, add, texts, params, options,
@@ -198,9 +200,8 @@ def _train_reviewed(data: Any, cv: int, default: bool, pool: Any, add: Any, text
                     params: dict, options: dict, jobs: int | None) -> TrainResult:
     from newsclass.retrain import read_reviewed, retrain
 
-    read_options = {k: v for k, v in options.items()
-                    if k not in ("label_field", "label_from_folder")}
-    reviewed = read_reviewed(add, list(texts) if texts else None, **read_options)
+    reviewed = read_reviewed(add, list(texts) if texts else None,
+                             read_options=options["read_options"])
     articles, labels, extra, params, errors, sources = _base_data(
         data, default, pool, params, options)
     compare = None
