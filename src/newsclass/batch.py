@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, BinaryIO
 
+from newsclass.decision import check_fallback
 from newsclass.default_model import as_model
 from newsclass.labels import label_name
 from newsclass.manifest import (
@@ -29,7 +30,6 @@ from newsclass.manifest import (
     model_fingerprint,
     read_manifest,
 )
-from newsclass.portable import check_fallback
 from newsclass.readers import (
     UNSURE_MARK,
     InputArticle,
@@ -162,7 +162,7 @@ def _check_options(o: dict) -> None:
         _check_int(name, o[name], least)
     check_backend(o["backend"], o["scheduler"])
     if o["threshold"] is not None:
-        from newsclass.portable import check_threshold
+        from newsclass.decision import check_threshold
 
         check_threshold(o["threshold"])
     _check_keep(o)
