@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsclass import ModelFileError, NewsClassifier, load_model, portable, save_model
+from newsclass import ModelFileError, NewsClassifier, load_model, modelfile, portable, save_model
 from newsclass.default_model import read_corpus
 
 from .conftest import LABELS, TEXTS
@@ -142,7 +142,7 @@ def test_truncated_and_oversized_files_are_refused(exported, tmp_path, monkeypat
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError, match="truncated"):
         load_model(cut)
-    monkeypatch.setattr(portable, "MAX_FILE_BYTES", len(data) - 1)
+    monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", len(data) - 1)
     with pytest.raises(ModelFileError, match="over the limit"):
         load_model(exported)
 
@@ -173,6 +173,6 @@ def test_arrays_that_do_not_fit_together_are_refused(exported, tmp_path):
     for name in card["text_arrays"]:
         arrays[name] = arrays[name].tobytes().decode("utf-8").split("\x00")
     card.pop("arrays")
-    portable.write_portable(tmp_path / "short.npz", arrays, card)
+    modelfile.write_portable(tmp_path / "short.npz", arrays, card)
     with pytest.raises(ModelFileError, match="do not fit together"):
         load_model(tmp_path / "short.npz")

@@ -20,7 +20,7 @@ _EXPORTS = {
     "NewsClassifier": "newsclass.model",
     "load_model": "newsclass.default_model",
     "save_model": "newsclass.persistence",
-    "ModelFileError": "newsclass.portable",
+    "ModelFileError": "newsclass.modelfile",
     "LABELS": "newsclass.labels",
     "Article": "newsclass.articles",
     "Page": "newsclass.articles",
@@ -51,9 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsclass.info import model_info
     from newsclass.labels import LABELS, label_name
     from newsclass.model import NewsClassifier
+    from newsclass.modelfile import ModelFileError
     from newsclass.normalization import normalize
     from newsclass.persistence import save_model
-    from newsclass.portable import ModelFileError
     from newsclass.segment import Segmenter
     from newsclass.training import train_files
 

@@ -20,6 +20,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from newsclass.charsets import UNSURE_MARK
+from newsclass.decision import check_fallback, check_threshold
 from newsclass.default_model import as_model
 from newsclass.formats import InputArticle, InputError, ReadOptions, describe_error
 from newsclass.labels import label_name
@@ -31,7 +32,6 @@ from newsclass.manifest import (
     model_fingerprint,
     read_manifest,
 )
-from newsclass.portable import check_fallback, check_threshold
 from newsclass.readers import input_files, read_inputs, would_read
 from newsclass.runners import DetailOptions, check_backend, run_pool, run_serial
 from newsclass.writers import (

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import os
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,27 +18,15 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from newsclass._version import __version__
-from newsclass.digest import file_sha256
+from newsclass.decision import check_fallback
 from newsclass.documents import Document, as_documents
 from newsclass.features import TextFeatures
-from newsclass.portable import (
-    adjust_proba,
-    check_fallback,
-    check_threshold,
-    class_weights,
-    decide,
-    explain_row,
-    is_portable,
-    jsonable,
-    text_lengths,
-    top_labels,
-    word_terms,
-    write_portable,
-)
+from newsclass.modelfile import is_portable, jsonable, put_array, write_joblib, write_portable
+from newsclass.params import check_params
+from newsclass.predictor import Predictor
 from newsclass.segment import Segmenter, backend_version
 
-__all__ = ["NewsClassifier", "check_params", "nb_term_weights", "training_sha256",
-           "versions"]
+__all__ = ["NewsClassifier", "nb_term_weights", "training_sha256", "versions"]
 
 
 def versions() -> dict[str, str]:
@@ -115,74 +100,6 @@ def training_sha256(docs: Iterable[Document], y: Iterable[Any]) -> str:
     return h.hexdigest()
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
-def _is_range(value: Any) -> bool:
-    return (isinstance(value, tuple) and len(value) == 2
-            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                    for v in value) and 1 <= value[0] <= value[1])
-
-
-def _is_df(value: Any) -> bool:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return value >= 1
-    return isinstance(value, (float, np.floating)) and 0 < value <= 1
-
-
-#: What each NewsClassifier parameter must be: a test and the words of the message.
-_PARAMETER_RULES: dict[str, tuple[Any, str]] = {
-    "segmenter": (lambda v: v is None or hasattr(v, "cut"), "None or a Segmenter"),
-    "normalize": (lambda v: isinstance(v, bool), "True or False"),
-    "word_ngram_range": (_is_range, "a tuple (lo, hi) of whole numbers, 1 <= lo <= hi"),
-    "char_ngram_range": (lambda v: v is None or _is_range(v),
-                         "None or a tuple (lo, hi) of whole numbers, 1 <= lo <= hi"),
-    "char_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
-    "title_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
-    "min_df": (_is_df, "a whole number >= 1 or a share in (0, 1]"),
-    "max_df": (_is_df, "a whole number >= 1 or a share in (0, 1]"),
-    "sublinear_tf": (lambda v: isinstance(v, bool), "True or False"),
-    "nb_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
-    "C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
-    "class_weight": (lambda v: v is None or v == "balanced" or isinstance(v, dict),
-                     "None, 'balanced' or a dict of label weights"),
-    "calibration": (lambda v: v in ("sigmoid", "isotonic"), "'sigmoid' or 'isotonic'"),
-    "calibration_cv": (lambda v: isinstance(v, (int, np.integer))
-                       and not isinstance(v, bool) and v >= 2, "a whole number >= 2"),
-    "threshold": (lambda v: _is_number(v) and not math.isnan(v) and 0 <= v <= 1,
-                  "a probability from 0 to 1"),
-    "fallback_label": (lambda v: v is not None, "a label"),
-    "random_state": (lambda v: v is None or (isinstance(v, (int, np.integer))
-                                             and not isinstance(v, bool)),
-                     "None or a whole number"),
-    "body_chars": (lambda v: v is None or (isinstance(v, (int, np.integer))
-                                           and not isinstance(v, bool) and v >= 1),
-                   "None or a whole number >= 1"),
-    "label_weights": (lambda v: v is None or (isinstance(v, dict) and all(
-        _is_number(w) and w > 0 for w in v.values())),
-                      "None or a dict of positive label weights"),
-    "short_text_chars": (lambda v: v is None or (isinstance(v, (int, np.integer))
-                                                 and not isinstance(v, bool) and v >= 1),
-                         "None or a whole number >= 1"),
-}
-
-
-def check_params(params: dict[str, Any]) -> None:
-    """Check NewsClassifier parameters, as :meth:`NewsClassifier.fit` does first.
-
-    Raises
-    ------
-    ValueError
-        Naming the first invalid parameter, its value and what it must be.
-    """
-    for name, value in params.items():
-        test, expected = _PARAMETER_RULES[name]
-        if not test(value):
-            raise ValueError(f"NewsClassifier parameter {name} must be {expected}, "
-                             f"got {value!r}")
-
-
 def _weights_by_position(class_weight: Any, classes: np.ndarray) -> Any:
     """A class_weight dict keyed by label, re-keyed by the labels' positions."""
     if not isinstance(class_weight, dict):
@@ -209,33 +126,6 @@ def _label_weight_array(weights: dict | None, classes: np.ndarray) -> np.ndarray
     return out
 
 
-def write_joblib(obj: Any, path: str | os.PathLike, description: dict) -> dict:
-    """Write `obj` (a fitted estimator or a Pipeline ending in one) as a joblib pickle,
-    atomically, and its card (`description` with the file's name and SHA-256) beside it.
-
-    Returns
-    -------
-    dict
-        The model card as written.
-    """
-    import datetime
-
-    import joblib
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    joblib.dump(obj, tmp, compress=3)
-    os.replace(tmp, path)
-    card = {"format": "newsclass-model/1", "model_file": path.name,
-            "model_sha256": file_sha256(path),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"), **description}
-    Path(f"{path}.json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
-                                    encoding="utf-8")
-    return card
-
-
 def _labels_array(y: Iterable[Any]) -> np.ndarray:
     """Labels as a 1-d array: strings as objects, integers and booleans as they are."""
     y = np.asarray(list(y) if not hasattr(y, "__len__") else y)
@@ -260,13 +150,16 @@ def _check_training_set(docs: list, y: np.ndarray) -> Counter:
                          f"probabilities; these have 1: {', '.join(rare)}")
     return counts
 
-class NewsClassifier(ClassifierMixin, BaseEstimator):
+
+class NewsClassifier(Predictor, ClassifierMixin, BaseEstimator):
     """Topic classifier for Chinese news articles.
 
     Articles are normalised, segmented with jieba and turned into TF-IDF features
     (:class:`TextFeatures`); a linear SVM (``LinearSVC``) separates the labels and its
     scores are calibrated into probabilities by cross-validation
-    (``CalibratedClassifierCV``).
+    (``CalibratedClassifierCV``). The prediction methods (``predict``,
+    ``predict_proba``, ``predict_details``, ``explain``, ...) are those of
+    :class:`~newsclass.predictor.Predictor`, shared with the portable predictor.
 
     Parameters
     ----------
@@ -305,7 +198,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     label_weights : dict or None, default=None
         Weight of each label's probability (labels not named weigh 1), applied after
         calibration and renormalised: a prior shift for news whose label shares differ
-        from the training pool's (see :func:`newsclass.portable.adjust_proba`).
+        from the training pool's (see :func:`newsclass.decision.adjust_proba`).
     short_text_chars : int or None, default=None
         Texts shorter than this many characters have their probabilities tempered
         towards the label prior in proportion to how little was read; ``None`` tempers
@@ -463,44 +356,41 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "calibrated_")
         return self.calibrated_.calibrated_classifiers_[0].estimator
 
-    def _features(self, X: Iterable[Any]) -> tuple[sp.csr_matrix, list[str]]:
-        """The articles' weighted features, and their prepared texts."""
+    # -- the hooks of Predictor (its predict, predict_proba, predict_details, explain...)
+    def _check_fitted(self) -> None:
         check_is_fitted(self, "calibrated_")
-        prepared = self.features_.prepare(as_documents(X))
-        for i, p in enumerate(prepared):
-            if not p[1] and not p[2].strip():
-                raise ValueError(f"article {i} is empty (no title and no body): there is "
-                                 "nothing to label")
-        return (self._weigh(self.features_.transform_prepared(prepared)),
-                [p[2] for p in prepared])
+
+    def _prepare(self, X: Iterable[Any]) -> list:
+        self._check_fitted()
+        return self.features_.prepare(as_documents(X))
+
+    def _encode(self, prepared: list) -> sp.csr_matrix:
+        """The articles' weighted features."""
+        return self._weigh(self.features_.transform_prepared(prepared))
 
     def _weigh(self, features: sp.csr_matrix) -> sp.csr_matrix:
         if self.term_weights_ is None or features.shape[0] == 0:
             return features
         return l2_normalize(features.multiply(self.term_weights_).tocsr())
 
-    def _proba(self, features: sp.csr_matrix, texts: list[str]) -> np.ndarray:
+    def _calibrated_proba(self, features: sp.csr_matrix) -> np.ndarray:
         if features.shape[0] == 0:
             return np.zeros((0, len(self.classes_)))
-        return adjust_proba(self.calibrated_.predict_proba(features), self.class_prior_,
-                            text_lengths(texts), self.label_weights_,
-                            self.short_text_chars_)
+        return self.calibrated_.predict_proba(features)
 
-    def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
-        """Probability of each label: the calibrated SVM's, after the decision rule's
-        label weights and short-text tempering (:func:`newsclass.portable.adjust_proba`).
+    def _feature_rows(self, features: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+        return features.indptr, features.indices, features.data
 
-        Parameters
-        ----------
-        X : iterable of articles
+    def _coef(self) -> np.ndarray:
+        return self.linear_.coef_
 
-        Returns
-        -------
-        ndarray of shape (n_articles, n_labels)
-            Rows sum to 1; columns follow `classes_`. No articles give shape
-            ``(0, n_labels)``.
-        """
-        return self._proba(*self._features(X))
+    def _feature_terms(self) -> list[str]:
+        """Each feature's surface term: its name without the block's prefix (``w:``)."""
+        return [n[2:] for n in self.features_.get_feature_names_out()]
+
+    def _word_segmenter(self) -> Segmenter:
+        return self.features_.segmenter_
 
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """Uncalibrated SVM scores.
@@ -513,161 +403,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_articles, n_labels), or (n_articles,) with two labels
         """
-        return self.linear_.decision_function(self._features(X)[0])
-
-    def labels_from_proba(self, proba: Any, threshold: float | None = None) -> np.ndarray:
-        """The labels :meth:`predict` gives for rows of probabilities.
-
-        Parameters
-        ----------
-        proba : array-like of shape (n_articles, n_labels)
-            Columns follow `classes_` (as from :meth:`predict_proba`).
-        threshold : float or None
-            Below this best probability the label is `fallback_label_` (when the model
-            knows it); ``None`` is `threshold_`, the value fixed at `fit`.
-
-        Returns
-        -------
-        ndarray of labels
-        """
-        return self.decide(proba, threshold)[0]
-
-    def decide(self, proba: Any, threshold: float | None = None) -> tuple[np.ndarray,
-                                                                          np.ndarray]:
-        """Labels and their confidences for rows of probabilities.
-
-        Parameters
-        ----------
-        proba : array-like of shape (n_articles, n_labels)
-        threshold : float or None
-            As in :meth:`labels_from_proba`.
-
-        Returns
-        -------
-        labels : ndarray
-        confidence : ndarray of float
-            The probability of each label given; where the threshold turned the best
-            label into `fallback_label_`, the fallback's own probability.
-
-        Raises
-        ------
-        ValueError
-            If the threshold is above 0 and the model does not know `fallback_label_`.
-        """
-        check_is_fitted(self, "calibrated_")
-        t = self.threshold_ if threshold is None else check_threshold(threshold)
-        return decide(proba, self.classes_, t, self.fallback_label_)
-
-    def predict(self, X: Iterable[Any], threshold: float | None = None) -> np.ndarray:
-        """Predict one label per article.
-
-        Parameters
-        ----------
-        X : iterable of articles
-        threshold : float or None
-            A probability from 0 to 1 for this call; ``None`` uses the `threshold`
-            the model was fitted with.
-
-        Returns
-        -------
-        ndarray of labels
-            The most probable label, or `fallback_label` when its probability is below
-            the threshold and the model knows `fallback_label`. No articles give an
-            empty array.
-        """
-        return self.labels_from_proba(self.predict_proba(X), threshold)
-
-    def predict_top(self, X: Iterable[Any], k: int = 3) -> list[list[tuple[str, float]]]:
-        """The `k` most probable labels of each article.
-
-        Parameters
-        ----------
-        X : iterable of articles
-        k : int, default=3
-
-        Returns
-        -------
-        list of lists of (label, probability), most probable first
-        """
-        return [d["top"] for d in self.predict_details(X, k=k)]
-
-    def explain(self, text: Any, top: int = 10,
-                label: str | None = None) -> list[tuple[str, float]]:
-        """The terms that pushed an article towards (or away from) a label.
-
-        Each feature's contribution is its (weighted) TF-IDF value times the SVM weight
-        for the label; contributions of the same surface term from the word, character
-        and title blocks are added up.
-
-        Parameters
-        ----------
-        text : str, mapping or object with ``title`` and ``body``
-            One article.
-        top : int, default=10
-            How many terms to return.
-        label : str or None, default=None
-            The label to explain; ``None`` explains the predicted one.
-
-        Returns
-        -------
-        list of (term, weight)
-            Sorted by absolute weight, largest first; positive weights pushed towards
-            the label.
-        """
-        features, texts = self._features([text])
-        if label is None:
-            label = str(self.labels_from_proba(self._proba(features, texts))[0])
-        return self._explain_row(features, 0, label, top, texts[0])
-
-    def _explain_row(self, features, i: int, label: str, top: int,
-                     text: str) -> list[tuple[str, float]]:
-        weights = class_weights(self.linear_.coef_, self.classes_, label)
-        lo, hi = features.indptr[i], features.indptr[i + 1]
-        terms, term_of_feature = self._surface_terms()
-        pairs = explain_row(features.indices[lo:hi], features.data[lo:hi], weights,
-                            term_of_feature, terms, None)
-        return word_terms(pairs, text, self.features_.segmenter_, top)
-
-    def predict_details(self, X: Iterable[Any], k: int = 3, terms: int = 0,
-                        threshold: float | None = None) -> list[dict[str, Any]]:
-        """Label, confidence, top labels and explaining terms of each article, in one pass.
-
-        Parameters
-        ----------
-        X : iterable of articles
-        k : int, default=3
-            How many of the most probable labels to list.
-        terms : int, default=0
-            How many explaining terms to give per article (see :meth:`explain`).
-        threshold : float or None
-            As in :meth:`predict`.
-
-        Returns
-        -------
-        list of dict
-            ``{"label", "confidence", "top": [(label, probability), ...],
-            "terms": [(term, weight), ...]}`` per article; ``confidence`` is the
-            probability of the label given (the fallback's own probability where the
-            threshold replaced the best label).
-        """
-        features, texts = self._features(X)
-        proba = self._proba(features, texts)
-        labels, confidence = self.decide(proba, threshold)
-        return [{"label": str(labels[i]), "confidence": float(confidence[i]), "top": top,
-                 "terms": self._explain_row(features, i, str(labels[i]), terms, texts[i])
-                 if terms else []}
-                for i, top in enumerate(top_labels(proba, self.classes_, k))]
-
-    def _surface_terms(self) -> tuple[list[str], np.ndarray]:
-        """Distinct surface terms, and the term of each feature column (cached)."""
-        cached = getattr(self, "_terms_cache", None)
-        if cached is None:
-            names = self.features_.get_feature_names_out()
-            index: dict[str, int] = {}
-            of_feature = np.fromiter((index.setdefault(n[2:], len(index)) for n in names),
-                                     dtype=np.int64, count=len(names))
-            cached = self._terms_cache = (list(index), of_feature)
-        return cached
+        return self.linear_.decision_function(self._read(X)[0])
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # a copy: it can be the live __dict__
@@ -741,8 +477,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
 
         :func:`newsclass.load_model` reads the file back into a
         :class:`~newsclass.portable.PortableClassifier`, which predicts like this
-        estimator without scikit-learn (see :mod:`newsclass.portable` for what the
-        format guarantees). A JSON copy of the card goes beside it (``<path>.json``).
+        estimator without scikit-learn (see :mod:`newsclass.modelfile` for the arrays
+        it holds and what the format guarantees). A JSON copy of the card goes beside it
+        (``<path>.json``).
 
         Parameters
         ----------
@@ -756,8 +493,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "calibrated_")
         f = self.features_
-        arrays: dict[str, Any] = {"user_words": list(f.segmenter_.user_words),
-                                  "stopwords": sorted(f.segmenter_.stopwords)}
+        arrays: dict[str, Any] = {}
+        put_array(arrays, "user_words", f.segmenter_.user_words)
+        put_array(arrays, "stopwords", sorted(f.segmenter_.stopwords))
         blocks = []
         for kind, vec, weight, rng in (
                 ("word", f.word_vectorizer_, 1.0, f.word_ngram_range),
@@ -769,18 +507,17 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                 if not hasattr(vec, "keys_"):
                     raise ValueError("character n-grams longer than 3 cannot be exported; "
                                      "use char_ngram_range within (1, 3)")
-                arrays["char_keys"] = vec.keys_
+                put_array(arrays, "char_keys", vec.keys_)
             else:
-                arrays[f"{kind}_terms"] = [str(t) for t in vec.get_feature_names_out()]
-            arrays[f"{kind}_idf"] = np.asarray(vec.idf_, dtype=np.float32)
+                put_array(arrays, "terms", vec.get_feature_names_out(), kind=kind)
+            put_array(arrays, "idf", vec.idf_, kind=kind)
             blocks.append({"kind": kind, "weight": float(weight),
                            "ngram_range": list(rng), "sublinear_tf": bool(f.sublinear_tf)})
         if self.term_weights_ is not None:
-            arrays["term_weights"] = np.asarray(self.term_weights_, dtype=np.float32)
-        # float32 halves the file; predictions move by about 1e-7 (measured).
-        arrays["coef"] = np.asarray(self.linear_.coef_, dtype=np.float32)
-        arrays["intercept"] = np.asarray(self.linear_.intercept_, dtype=np.float64)
-        arrays.update(self._calibration_arrays())
+            put_array(arrays, "term_weights", self.term_weights_)
+        put_array(arrays, "coef", self.linear_.coef_)
+        put_array(arrays, "intercept", self.linear_.intercept_)
+        self._put_calibration(arrays)
         model = {"classes": self.classes_.tolist(), "threshold": self.threshold_,
                  "fallback_label": jsonable(self.fallback_label_),
                  "normalize": bool(self.normalize), "calibration": self.calibration,
@@ -796,13 +533,13 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         return write_portable(path, arrays, {"created": created, **self.describe(),
                                              "model": model})
 
-    def _calibration_arrays(self) -> dict[str, np.ndarray]:
+    def _put_calibration(self, arrays: dict[str, Any]) -> None:
+        """The calibrators' parameters, into the arrays of a portable file."""
         calibrators = self.calibrated_.calibrated_classifiers_[0].calibrators
         if self.calibration == "sigmoid":
-            return {"sigmoid_a": np.array([c.a_ for c in calibrators], dtype=np.float64),
-                    "sigmoid_b": np.array([c.b_ for c in calibrators], dtype=np.float64)}
-        out = {}
+            put_array(arrays, "sigmoid_a", [c.a_ for c in calibrators])
+            put_array(arrays, "sigmoid_b", [c.b_ for c in calibrators])
+            return
         for i, c in enumerate(calibrators):
-            out[f"isotonic_x_{i}"] = np.asarray(c.X_thresholds_, dtype=np.float64)
-            out[f"isotonic_y_{i}"] = np.asarray(c.y_thresholds_, dtype=np.float64)
-        return out
+            put_array(arrays, "isotonic_x", c.X_thresholds_, i=i)
+            put_array(arrays, "isotonic_y", c.y_thresholds_, i=i)

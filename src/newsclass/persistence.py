@@ -1,6 +1,6 @@
 """Saving and loading model files, in either of the two formats, each with a JSON card.
 
-- **Portable** (``*.npz``, :mod:`newsclass.portable`): arrays and JSON, read into a
+- **Portable** (``*.npz``, :mod:`newsclass.modelfile`): arrays and JSON, read into a
   :class:`~newsclass.portable.PortableClassifier` without scikit-learn; loading never
   runs code from the file. The bundled default model ships in this format.
 - **joblib** (any other name): the whole :class:`~newsclass.model.NewsClassifier`, to
@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from newsclass.digest import file_sha256
-from newsclass.portable import ModelFileError, is_portable, load_portable, read_portable_card
+from newsclass.modelfile import (
+    ModelFileError,
+    card_path,
+    is_portable,
+    read_portable_card,
+    write_joblib,
+)
+from newsclass.portable import load_portable
 from newsclass.segment import jieba_dictionary_path
 
 __all__ = ["ModelFileError", "card_path", "check_compatibility", "is_portable", "read_card",
            "read_model", "save_model"]
-
-
-def card_path(path: str | os.PathLike) -> Path:
-    """Path of the model card of the model file `path`: ``<path>.json``."""
-    return Path(f"{os.fspath(path)}.json")
 
 
 def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None) -> dict:
@@ -53,8 +55,6 @@ def save_model(model: Any, path: str | os.PathLike, metrics: dict | None = None)
     dict
         The model card as written.
     """
-    from newsclass.model import write_joblib  # scikit-learn: only when saving
-
     classifier = _classifier_of(model, path)
     if metrics is not None:
         classifier.metrics_ = dict(metrics)

@@ -37,10 +37,10 @@ from typing import Any
 
 from newsclass.articles import split_page
 from newsclass.batch import MAX_CHARS
+from newsclass.decision import check_fallback
 from newsclass.default_model import as_model, default_model_path
 from newsclass.labels import label_name
 from newsclass.persistence import ModelFileError, read_card
-from newsclass.portable import check_fallback
 from newsclass.reasons import json_type
 from newsclass.runners import DetailOptions, classify
 from newsclass.webapp import check_token, missing_web_extra
