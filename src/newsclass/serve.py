@@ -25,6 +25,8 @@ Given a token, every request but ``GET /healthz`` must carry it as
 limit (408 otherwise) and be labelled within it again (503 otherwise).
 """
 
+# No "from __future__ import annotations" here: FastAPI reads the routes' annotations (the
+# models of newsclass.schemas, imported where the routes are made) as objects.
 import asyncio
 import functools
 import hmac
