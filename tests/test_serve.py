@@ -256,7 +256,13 @@ def test_a_slow_request_gets_503_within_the_time_limit():
         assert time.monotonic() - started < 5
         assert status == 503 and reply["detail"][0]["type"] == "timeout"
         assert "0.3" in reply["detail"][0]["msg"]
-        assert s.json("/v1/label", CONGRESS)[0] == 200
+        # The abandoned work stops at its next step, and the server answers again (a
+        # busy machine may need a few tries at this time limit).
+        deadline = time.monotonic() + 20
+        while (status := s.json("/v1/label", CONGRESS)[0]) == 503:
+            assert time.monotonic() < deadline, "still 503 after 20 s"
+            time.sleep(0.5)
+        assert status == 200
     finally:
         s.stop()
 

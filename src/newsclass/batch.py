@@ -49,7 +49,7 @@ from newsclass.writers import (
 )
 
 __all__ = ["FIELDS", "MAX_CHARS", "BatchResult", "Interrupted", "LabelOptions", "label_files",
-           "output_format_of"]
+           "output_format_of", "truncate_text"]
 
 #: Characters of an article (title and body) that are classified; a longer article is
 #: classified from its start and its record says ``truncated`` (its full length), so that
@@ -261,12 +261,30 @@ class _Chunk:
     truncated: dict  # index in articles -> full length
 
 
-def _fit(article: InputArticle, max_chars: int) -> tuple[InputArticle, int | None]:
-    size = len(article.title) + len(article.body)
+def truncate_text(title: str, body: str, max_chars: int = MAX_CHARS
+                  ) -> tuple[str, str, int | None]:
+    """The part of an article that is classified: its first `max_chars` characters.
+
+    The title counts first and the body fills what is left, so that memory stays bounded
+    by the chunk (or the request), not by the longest article.
+
+    Parameters
+    ----------
+    title, body : str
+    max_chars : int, default=MAX_CHARS
+
+    Returns
+    -------
+    title, body : str
+        As given when the article fits, else cut to fit.
+    truncated : int or None
+        The article's full length in characters when it was cut (a record's
+        ``truncated``), else ``None``.
+    """
+    size = len(title) + len(body)
     if size <= max_chars:
-        return article, None
-    keep = max(0, max_chars - len(article.title))
-    return replace(article, title=article.title[:max_chars], body=article.body[:keep]), size
+        return title, body, None
+    return title[:max_chars], body[:max(0, max_chars - len(title))], size
 
 
 def _chunks(items: Iterator, size: int, max_chars: int) -> Iterator[_Chunk]:
@@ -277,10 +295,11 @@ def _chunks(items: Iterator, size: int, max_chars: int) -> Iterator[_Chunk]:
         chunk = _Chunk(batch, [], {})
         for item in batch:
             if isinstance(item, InputArticle):
-                article, full = _fit(item, max_chars)
+                title, body, full = truncate_text(item.title, item.body, max_chars)
                 if full is not None:
                     chunk.truncated[len(chunk.articles)] = full
-                chunk.articles.append(article)
+                chunk.articles.append(item if full is None
+                                      else replace(item, title=title, body=body))
         yield chunk
 
 

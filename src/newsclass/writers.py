@@ -19,7 +19,8 @@ from newsclass.labels import label_name
 from newsclass.reasons import os_reason
 
 __all__ = ["ERROR_FIELDS", "FIELDS", "OUTPUT_FORMATS", "TEXT_FIELDS", "OutputError", "Sink",
-           "error_record", "label_record", "output_format_of", "record_fields"]
+           "error_record", "label_fields", "label_record", "output_format_of",
+           "record_fields"]
 
 #: Fields of an output record, in order (the columns of CSV/TSV output). ``truncated`` is
 #: the article's length in characters when only its start was classified, else empty (and
@@ -122,14 +123,8 @@ def label_record(article: Any, detail: dict, truncated: int | None = None, *,
         characters; ``None`` adds none. The input fields the article kept
         (``article.kept``) follow, unchanged.
     """
-    record = {
-        "id": article.id, "source": article.source, "title": article.title,
-        "label": detail["label"], "label_zh": label_name(detail["label"]),
-        "confidence": round(detail["confidence"], 4),
-        "top": {lab: round(p, 4) for lab, p in detail["top"]},
-        "terms": {t: round(w, 4) for t, w in detail["terms"]},
-        "encoding": article.encoding,
-    }
+    record = {"id": article.id, "source": article.source, "title": article.title,
+              **label_fields(detail), "encoding": article.encoding}
     if truncated is not None:
         record["truncated"] = truncated
     if keep_text is not None:
@@ -140,6 +135,20 @@ def label_record(article: Any, detail: dict, truncated: int | None = None, *,
         record["text_sha256"] = text_sha256(article.title, body)
     record.update(getattr(article, "kept", ()))
     return record
+
+
+def label_fields(detail: dict) -> dict:
+    """What a record says of an article's labels, from one item of
+    ``NewsClassifier.predict_details``: ``label``, ``label_zh``, ``confidence``, ``top``
+    and ``terms``, probabilities and weights rounded to 4 places.
+
+    The records of ``newsclass label`` (:func:`label_record`) and the answers of
+    ``newsclass serve`` both carry these fields.
+    """
+    return {"label": detail["label"], "label_zh": label_name(detail["label"]),
+            "confidence": round(detail["confidence"], 4),
+            "top": {lab: round(p, 4) for lab, p in detail["top"]},
+            "terms": {t: round(w, 4) for t, w in detail["terms"]}}
 
 
 def error_record(source: str, position: str, error: str) -> dict:
