@@ -26,8 +26,11 @@ _EXPORTS = {
     "Page": "newsclass.articles",
     "split_articles": "newsclass.articles",
     "split_page": "newsclass.articles",
+    "split_file": "newsclass.splitting",
     "label_files": "newsclass.batch",
     "BatchResult": "newsclass.batch",
+    "LabelOptions": "newsclass.batch",
+    "ReadOptions": "newsclass.formats",
     "train_files": "newsclass.training",
     "evaluate_files": "newsclass.evaluate",
     "model_info": "newsclass.info",
@@ -37,17 +40,19 @@ _EXPORTS = {
 __all__ = [  # noqa: RUF022 - grouped by module, as in _EXPORTS
     "__version__", "normalize", "Segmenter", "TextFeatures", "as_documents", "Document",
     "NewsClassifier", "load_model", "save_model", "ModelFileError", "LABELS", "label_name",
-    "Article", "Page", "split_articles", "split_page", "label_files", "BatchResult",
-    "train_files", "evaluate_files", "model_info",
+    "Article", "Page", "split_articles", "split_page", "split_file", "label_files",
+    "BatchResult", "LabelOptions", "ReadOptions", "train_files", "evaluate_files",
+    "model_info",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsclass.articles import Article, Page, split_articles, split_page
-    from newsclass.batch import BatchResult, label_files
+    from newsclass.batch import BatchResult, LabelOptions, label_files
     from newsclass.default_model import load_model
     from newsclass.documents import Document, as_documents
     from newsclass.evaluate import evaluate_files
     from newsclass.features import TextFeatures
+    from newsclass.formats import ReadOptions
     from newsclass.info import model_info
     from newsclass.labels import LABELS, label_name
     from newsclass.model import NewsClassifier
@@ -55,6 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsclass.normalization import normalize
     from newsclass.persistence import save_model
     from newsclass.segment import Segmenter
+    from newsclass.splitting import split_file
     from newsclass.training import train_files
 
 

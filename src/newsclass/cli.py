@@ -1,7 +1,7 @@
 """The ``newsclass`` command: a thin layer over the library's public functions.
 
 Each subcommand calls one function with the same option names: ``label`` →
-:func:`newsclass.label_files`, ``split`` → :func:`newsclass.split_page`, ``train`` →
+:func:`newsclass.label_files`, ``split`` → :func:`newsclass.split_file`, ``train`` →
 :func:`newsclass.train_files`, ``evaluate`` → :func:`newsclass.evaluate_files`, ``info``
 → :func:`newsclass.model_info`. Exit status: 0 success, 1 some inputs failed (or, for
 ``evaluate``, labels that cannot be scored as the data name them), 2 usage error (bad
@@ -53,24 +53,21 @@ def _whole(least: int):
     return parse
 
 
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected a probability from 0 to 1, got {text!r}")
-    return value
+def _number(within: Any, what: str) -> Any:
+    """An argparse type: a number for which `within` holds (never nan)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not within(value):  # comparisons with nan are false: refused too
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
+_probability = _number(lambda v: 0 <= v <= 1, "a probability from 0 to 1")
+_seconds = _number(lambda v: 0 < v < math.inf, "a positive number of seconds")
 
 
 def _label_map(text: str) -> dict:
@@ -315,30 +312,17 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
 
 def _cmd_split(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
+    from newsclass.splitting import split_file
 
-    from newsclass.readers import read_text
-
-    page = read_text(args.page, encoding=args.encoding)
-    from newsclass.articles import split_page
-
-    lines = []
-    for article in split_page(page).articles:
-        record = asdict(article)
-        record["subtitles"] = list(article.subtitles)
-        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-    if args.output == "-":
-        sys.stdout.write("".join(lines))
-    else:
-        Path(args.output).write_text("".join(lines), encoding="utf-8")
+    split_file(args.page, args.output, encoding=args.encoding)
     return 0
 
 
-#: Headings of the metrics of a retrain (train --add).
 #: The NewsClassifier parameters ``newsclass train`` sets (``--word-ngram-range`` and so on).
 TRAIN_PARAMS = ("C", "word_ngram_range", "char_ngram_range", "min_df", "title_weight",
                 "threshold", "fallback_label")
 
+#: Headings of the metrics of a retrain (train --add).
 _HEADINGS = {
     "cv_before": "before: the recipe without the reviewed articles",
     "cv": "after: the recipe with the reviewed articles",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from newsclass.default_model import default_model_path
@@ -11,13 +12,13 @@ from newsclass.render import format_card
 __all__ = ["model_info"]
 
 
-def model_info(path: str | None = None) -> str:
+def model_info(model: str | os.PathLike | None = None) -> str:
     """Describe a model from its model card.
 
     Parameters
     ----------
-    path : str or None, default=None
-        A model file; its card is ``<path>.json`` (for a portable ``.npz`` without one,
+    model : str, path-like or None, default=None
+        A model file; its card is ``<model>.json`` (for a portable ``.npz`` without one,
         the card inside the file). ``None`` describes the default model
         bundled with newsclass.
 
@@ -35,7 +36,7 @@ def model_info(path: str | None = None) -> str:
     ModelFileError
         If the card is missing or is not valid JSON.
     """
-    model_path = default_model_path() if path is None else Path(path)
+    model_path = default_model_path() if model is None else Path(model)
     card = read_card(model_path)
     where = card_path(model_path)
     if not where.is_file():

@@ -425,7 +425,7 @@ def _decide(session: ReviewSession, raw: bytes) -> Any:
     return JSONResponse(session.decide(pos, label))
 
 
-def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] | None = None,
+def review_app(records: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] | None = None,
                model: Any = None, corrections: str | os.PathLike | None = None,
                token: str | None = None,
                read_options: ReadOptions | Mapping[str, Any] | None = None) -> Any:
@@ -433,7 +433,7 @@ def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
 
     Parameters
     ----------
-    output : str or path-like
+    records : str or path-like
         The JSON lines of ``newsclass label`` to review.
     inputs : iterable of paths or None
         Where the texts are when the records do not hold them (see :func:`load_review`).
@@ -441,7 +441,7 @@ def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
         The model that explains the labels; ``None``: the default model.
     corrections : str, path-like or None
         The corrections file to append to (and continue); default
-        ``<output>.corrections.jsonl``.
+        ``<records>.corrections.jsonl``.
     token : str or None
         The secret every request must carry; ``None`` makes a random one.
     read_options : ReadOptions, mapping of its fields, or None
@@ -465,8 +465,8 @@ def review_app(output: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
         from starlette.middleware import Middleware
     except ImportError as exc:  # pragma: no cover - the extra is missing
         raise missing_web_extra(exc) from None
-    items = load_review(output, inputs, read_options)
-    path = os.fspath(corrections) if corrections else f"{os.fspath(output)}.corrections.jsonl"
+    items = load_review(records, inputs, read_options)
+    path = os.fspath(corrections) if corrections else f"{os.fspath(records)}.corrections.jsonl"
     session = ReviewSession(items, as_model(model), CorrectionLog(path))
     token = token or secrets.token_urlsafe(24)
     app = Starlette(routes=_routes(session, token),
