@@ -72,6 +72,13 @@ def test_functions_are_short():
     assert not long
 
 
+def test_modules_are_short():
+    """A module does one job: none is over 600 lines."""
+    long = [f"{path.name}: {n} lines" for path in _modules()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600]
+    assert not long
+
+
 def test_functions_are_simple():
     """McCabe complexity through ruff's C901 (the limit also lives in pyproject.toml)."""
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "C901",
