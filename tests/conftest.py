@@ -1,8 +1,35 @@
-"""Shared fixtures: a tiny labelled set written for the tests, and a model fitted on it."""
+"""Shared fixtures: a tiny labelled set written for the tests, and a model fitted on it;
+and how many examples the property tests try.
+
+A run that leaves the slow tests out (``-m "not slow"``) is the quick run a contributor
+makes while working: its property tests try a tenth of their examples (hypothesis
+profile ``quick``). The whole suite, as CI runs it, tries them all (profile ``full``).
+``--hypothesis-profile full`` or ``quick`` chooses one for any run.
+"""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+#: Examples per property test before scaling: hypothesis's own default.
+FULL_EXAMPLES = 100
+settings.register_profile("full", max_examples=FULL_EXAMPLES)
+settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
+
+
+def pytest_configure(config):
+    chosen = config.getoption("hypothesis_profile", None)
+    if chosen is None:
+        quick = "not slow" in (config.getoption("markexpr", "") or "")
+        settings.load_profile("quick" if quick else "full")
+
+
+def examples(full: int) -> int:
+    """The examples a property test tries: `full` in the full run, a share of them as
+    the loaded profile says (a tenth in the quick run, never fewer than 10)."""
+    share = settings.default.max_examples / FULL_EXAMPLES
+    return full if share >= 1 else max(min(full, 10), round(full * share))
 
 TECH = [
     "研究团队攻克芯片封装关键技术，获得发明专利十二项",

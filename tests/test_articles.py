@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from newsclass.articles import Article, Page, split_articles, split_page
 from newsclass.documents import as_documents
+from tests.conftest import examples
 
 HERE = Path(__file__).parent
 SEED = HERE.parent / "seeds" / "000_5c64d9000366f065.txt"
@@ -229,7 +230,7 @@ _PIECES = st.sampled_from([
 _PAGES = st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=40).map("".join))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_PAGES)
 def test_any_string_splits_into_ordered_covering_spans(page):
     result = split_page(page)

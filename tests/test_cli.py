@@ -1,4 +1,5 @@
-"""The newsclass command, run for real in subprocesses."""
+"""The newsclass command: what it parses, calls and prints (in this process, through
+``newsclass.cli.main``), and what needs a process of its own (``--jobs``, ``kill -9``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from newsclass.default_model import read_corpus
+from tests.clitools import newsclass
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_5c64d9000366f065.txt"
@@ -23,10 +25,15 @@ TRUTH = json.loads((ROOT / "seeds" / "seed_page_labels.json").read_text(encoding
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
         check_code: int | None = 0) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "newsclass", *map(str, args)], input=stdin,
-                          capture_output=True, cwd=cwd, timeout=300)
-    if check_code is not None:
-        assert proc.returncode == check_code, proc.stderr.decode(errors="replace")
+    """``newsclass ARGS`` in this process."""
+    return newsclass(*args, stdin=stdin, cwd=cwd, code=check_code)
+
+
+def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``newsclass ARGS`` in a process of its own (checked)."""
+    proc = subprocess.run([sys.executable, "-m", "newsclass", *map(str, args)],
+                          capture_output=True, cwd=cwd, timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     return proc
 
 
@@ -193,8 +200,9 @@ def test_jobs_2_equals_jobs_1(tmp_path, corpus):
     path = write_jsonl(tmp_path / "in.jsonl",
                        [{"id": a["id"], "title": a["title"], "text": a["body"]}
                         for a in articles[:700]])
-    run("label", path, "-o", tmp_path / "one.jsonl", "-q", "--explain", "3")
-    run("label", path, "-o", tmp_path / "two.jsonl", "-q", "--explain", "3", "--jobs", "2")
+    run_process("label", path, "-o", tmp_path / "one.jsonl", "-q", "--explain", "3")
+    run_process("label", path, "-o", tmp_path / "two.jsonl", "-q", "--explain", "3",
+                "--jobs", "2")
     one = (tmp_path / "one.jsonl").read_bytes()
     assert one == (tmp_path / "two.jsonl").read_bytes()
     assert len(one.splitlines()) == 700
@@ -207,7 +215,7 @@ def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path, corpus):
             for k in range(4) for a in articles]
     path = write_jsonl(tmp_path / "in.jsonl", rows)
     full, part = tmp_path / "full.jsonl", tmp_path / "part.jsonl"
-    run("label", path, "-o", full, "-q")
+    run_process("label", path, "-o", full, "-q")
     proc = subprocess.Popen([sys.executable, "-m", "newsclass", "label", str(path),
                              "-o", str(part), "-q"], stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -217,7 +225,7 @@ def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path, corpus):
     proc.wait()
     done = jsonl(part)  # every line is a complete record
     assert 0 < len(done) < len(rows), "the run was not interrupted mid-way"
-    run("label", path, "-o", part, "-q", "--resume")
+    run_process("label", path, "-o", part, "-q", "--resume")
     assert part.read_bytes() == full.read_bytes()
 
 
@@ -318,7 +326,7 @@ def test_train_default_rebuilds_the_shipped_model(tmp_path, monkeypatch):
         pytest.skip("the pool of real articles the default model learned from is not here")
     monkeypatch.setenv("NEWSCLASS_REAL_POOL", str(pool.resolve()))
     (tmp_path / "models").mkdir()  # an output's folder must exist, as for every command
-    run("train", "--default", "--cv", "0", cwd=tmp_path)
+    run_process("train", "--default", "--cv", "0", cwd=tmp_path)
     built = json.loads((tmp_path / "models" / "default_model.npz.json").read_text())
     shipped = json.loads(Path(f"{default_model.default_model_path()}"
                               ".json").read_text())

@@ -12,13 +12,21 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-distributed = pytest.importorskip("distributed")
-dd = pytest.importorskip("dask.dataframe")
+from newsclass.batch import label_files
+from newsclass.default_model import read_corpus
+from newsclass.training import train_files
 
-from newsclass.batch import label_files  # noqa: E402
-from newsclass.default_model import read_corpus  # noqa: E402
-from newsclass.training import train_files  # noqa: E402
+pytestmark = pytest.mark.slow
+#: Imported when a test of this module runs, not when it is collected: a run without the
+#: slow tests does not pay for importing Dask.
+distributed = dd = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dask_modules():
+    global distributed, dd
+    distributed = pytest.importorskip("distributed")
+    dd = pytest.importorskip("dask.dataframe")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from newsclass import normalize
 from newsclass.normalization import join_broken_lines
+from tests.conftest import examples
 
 
 def test_full_width_ascii_becomes_half_width():
@@ -94,7 +95,7 @@ def _step_by_step(text):
     return join_broken_lines(text).strip()
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.text(alphabet=" \n\t\r\u3000\xa0\u2003\u2028\u2029\x85\u200b\ufeff\x0b\x1c"
                         "\u00ad，。：（）科技人大Ａ１①a", max_size=16))
 def test_white_space_folds_as_the_step_by_step_rules(text):

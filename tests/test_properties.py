@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclass import Segmenter, normalize
+from tests.conftest import examples
 
 # Mix arbitrary code points with the characters the code treats specially.
 special = st.sampled_from(list("\n\r\t 　，。！？：；（）…“”\u200b\ufeff①ＡＢ１人大代表科技"))
@@ -13,7 +14,7 @@ SEG = Segmenter()
 
 
 @given(texts)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_normalize_never_raises_and_is_idempotent(text):
     once = normalize(text)
     assert isinstance(once, str)
@@ -21,7 +22,7 @@ def test_normalize_never_raises_and_is_idempotent(text):
 
 
 @given(texts)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_segmenter_never_raises(text):
     words = SEG.cut(normalize(text))
     assert all(isinstance(w, str) and w and not w.isspace() for w in words)
@@ -30,7 +31,7 @@ def test_segmenter_never_raises(text):
 
 
 @given(st.lists(texts, min_size=1, max_size=5))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_predict_labels_every_text_or_names_the_empty_one(tiny_model, texts_):
     empty = [i for i, t in enumerate(texts_) if not normalize(t).strip()]
     if empty:  # nothing left after normalisation: refused, as the CLI refuses it

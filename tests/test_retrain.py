@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from newsclass.default_model import REAL_SOURCES, find_real_pool, read_corpus
 from newsclass.digest import file_sha256, text_sha256
 from newsclass.retrain import read_reviewed
 from newsclass.training import train_files
+from tests.clitools import newsclass as run_cli
 from tests.conftest import LABELS, TEXTS
 from tests.webtools import SEED, Server, label
 
@@ -26,9 +25,8 @@ FIND_POOL = {k: v for k, v in os.environ.items() if k != "NEWSCLASS_REAL_POOL"}
 
 
 def newsclass(*args, env=None, code=0, cwd=None):
-    proc = subprocess.run([sys.executable, "-m", "newsclass", *map(str, args)],
-                          capture_output=True, timeout=600, env=env, cwd=cwd)
-    assert proc.returncode == code, proc.stderr.decode(errors="replace")
+    """``newsclass ARGS`` in this process: its standard output and error."""
+    proc = run_cli(*args, env=env, code=code, cwd=cwd)
     return proc.stdout.decode(), proc.stderr.decode()
 
 
@@ -110,6 +108,7 @@ def test_seed_page_end_to_end_without_the_pool(tmp_path):
     assert card["training"]["articles"] == len(read_corpus()[0]) + 3
 
 
+@pytest.mark.slow
 def test_a_thousand_articles_end_to_end(tmp_path):
     articles, _labels = read_corpus()
     rows = [{"id": f"a{i}", "title": a["title"], "text": a["body"]}

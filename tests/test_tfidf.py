@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newsclass.default_model import read_corpus
 from newsclass.tfidf import CharNgramTfidf, TermTfidf
+from tests.conftest import examples
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_pickle_drops_hash_table_and_keeps_results(texts):
 
 
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=8))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_char_ngrams_match_on_any_text(docs):
     docs = [*docs, "锚定词汇"]  # never an empty vocabulary
     ours = CharNgramTfidf().fit(docs)
@@ -97,7 +98,7 @@ def test_char_fit_transform_equals_fit_then_transform(texts, min_df):
 @given(st.lists(st.text(alphabet=st.sampled_from(list("科技人大 \n\t\u3000\ufdd0Ab1，")),
                         max_size=12), min_size=1, max_size=6),
        st.sampled_from([(1, 1), (1, 3), (2, 3), (3, 3)]))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_quick_queries_find_the_same_ngrams_in_normalised_text(raw, ngram_range):
     """Joined by a noncharacter, texts give extra n-grams that no vocabulary holds, and
     those of each text, each counted for its own text."""

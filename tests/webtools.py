@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.clitools import newsclass
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_5c64d9000366f065.txt"
 
@@ -69,11 +71,8 @@ class Server:
 
 
 def label(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``newsclass label`` (checked)."""
-    proc = subprocess.run([sys.executable, "-m", "newsclass", "label", *map(str, args)],
-                          capture_output=True, cwd=cwd, timeout=300)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc
+    """Run ``newsclass label`` in this process (checked)."""
+    return newsclass("label", *args, cwd=cwd)
 
 
 def wait_for(check, timeout: float = 10.0):
