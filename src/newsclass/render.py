@@ -208,7 +208,8 @@ def format_metrics(metrics: dict, name: str = "evaluation") -> str:
     Parameters
     ----------
     metrics : dict
-        As from :func:`newsclass.metrics.evaluate` or ``cross_validate``.
+        As from :func:`newsclass.metrics.evaluate`, or a check of
+        :func:`newsclass.fitting.fit_and_validate`.
     name : str, default="evaluation"
         The heading.
 
