@@ -231,8 +231,8 @@ VARIANTS.update({
     "lead200 title2": {**_SHIP, "lead_chars": 200, "body_chars": 800, "title_weight": 2.0},
     "char1.0": {**_SHIP, "char_weight": 1.0},
     "char0.7": {**_SHIP, "char_weight": 0.7},
-    "char(1,2)": {**_SHIP, "char_ngram_range": (1, 2)},
-    "words(1,2)": {**_SHIP, "word_ngram_range": (1, 2)},
+    "char1-2": {**_SHIP, "char_ngram_range": (1, 2)},
+    "words1-2": {**_SHIP, "word_ngram_range": (1, 2)},
     "nb0": {**_SHIP, "nb_weight": 0.0},
     "max_df0.5": {**_SHIP, "max_df": 0.5},
 })
@@ -241,7 +241,7 @@ VARIANTS.update({
 def pooled(results: dict, weights: np.ndarray | float = 1.0) -> float:
     """Macro-F1 of several splits' predictions taken together (steadier than the mean
     when a split has a handful of articles of a label)."""
-    truth = sum((list(r[0]) for r in results.values()), [])
+    truth = [t for r in results.values() for t in r[0]]
     classes = next(iter(results.values()))[1]
     proba = np.vstack([r[2] for r in results.values()])
     return scores((truth, classes, proba), weights)["macro_f1"]

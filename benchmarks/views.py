@@ -97,7 +97,7 @@ def run(data: tuple, lead: int, C: float = 4.0) -> dict:
     """name -> (per view and the stack: (truth, classes, proba)), cached."""
     from sklearn.linear_model import LogisticRegression
 
-    articles, labels, sources, dates = data
+    _, labels, sources, dates = data
     y = np.asarray(labels, dtype=object)
     classes = sorted(set(labels))
     groups = np.asarray(sources)
