@@ -4,6 +4,9 @@ unrelated channels.
     python benchmarks/real_news.py                 # hold-outs, unrelated channels, short texts
     python benchmarks/real_news.py --search        # the recipe search on validation splits
     python benchmarks/real_news.py --only channels # the shipped model only (no training)
+    python benchmarks/real_news.py --search --variants nb0,lead300   # some recipes only
+    python benchmarks/real_news.py --rule --variants "C4 body1000"   # the rule fitted
+    python benchmarks/real_news.py --only holdouts --recipe nb0 --label-weights '{"other": 0.7}'
 
 **Hold-outs** (the default recipe is trained anew for each, on the authored corpus and the
 labelled real news of ``../shared/real`` minus the test set; ``--jobs`` fits at a time):

@@ -2,7 +2,7 @@
 linear model, and a second-stage logistic regression that learns how much each view
 counts, on the validation splits of ``real_news.py --search``.
 
-    python benchmarks/views.py [--lead 200] [--jobs 1]
+    python benchmarks/views.py [--lead 200]
 
 For each validation split the training data are the search's (no hold-out, no
 validation article). Each view is a TF-IDF of words and character n-grams with the
