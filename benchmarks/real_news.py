@@ -231,13 +231,10 @@ _SHIP = {**_BASE, "C": 4.0}
 VARIANTS.update({
     "lead150": {**_SHIP, "lead_chars": 150, "body_chars": 850},
     "lead300": {**_SHIP, "lead_chars": 300, "body_chars": 700},
-    "lead200 title2": {**_SHIP, "lead_chars": 200, "body_chars": 800, "title_weight": 2.0},
     "char1.0": {**_SHIP, "char_weight": 1.0},
     "char0.7": {**_SHIP, "char_weight": 0.7},
-    "char1-2": {**_SHIP, "char_ngram_range": (1, 2)},
     "words1-2": {**_SHIP, "word_ngram_range": (1, 2)},
     "nb0": {**_SHIP, "nb_weight": 0.0},
-    "max_df0.5": {**_SHIP, "max_df": 0.5},
 })
 
 
