@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -70,9 +71,7 @@ def test_the_check_catches_an_option_without_a_parameter(monkeypatch):
 
 
 def test_split_file_gives_what_the_command_prints(tmp_path, capsys):
-    from newsclass.default_model import package_data
-
-    page = package_data().parent.parent.parent / "seeds" / "000_5c64d9000366f065.txt"
+    page = Path(__file__).parents[1] / "seeds" / "000_5c64d9000366f065.txt"
     assert cli.main(["split", str(page)]) == 0
     printed = capsys.readouterr().out.splitlines()
     records = split_file(page, tmp_path / "out.jsonl")
