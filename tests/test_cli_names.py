@@ -77,3 +77,23 @@ def test_split_file_gives_what_the_command_prints(tmp_path, capsys):
     records = split_file(page, tmp_path / "out.jsonl")
     assert len(records) == len(printed) == 8
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines() == printed
+
+
+def test_split_output_follows_the_output_rule(tmp_path):
+    from tests.clitools import newsclass
+
+    page = Path(__file__).parents[1] / "seeds" / "000_5c64d9000366f065.txt"
+    out = tmp_path / "articles.jsonl"
+    out.write_text("keep me\n", encoding="utf-8")
+    refused = newsclass("split", str(page), "-o", str(out), code=2)
+    assert b"--force" in refused.stderr and out.read_text(encoding="utf-8") == "keep me\n"
+    newsclass("split", str(page), "-o", str(out), "--force")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 8
+    newsclass("split", str(page), "-o", str(tmp_path / "no" / "a.jsonl"), code=2)
+
+
+def test_split_reads_a_utf16_page_with_its_byte_order_mark(tmp_path):
+    page = Path(__file__).parents[1] / "seeds" / "000_5c64d9000366f065.txt"
+    wide = tmp_path / "page.txt"
+    wide.write_bytes(page.read_text(encoding="utf-8").encode("utf-16"))
+    assert split_file(wide) == split_file(page)

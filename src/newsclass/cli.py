@@ -170,7 +170,9 @@ def _add_label(sub: Any) -> None:
 def _add_split(sub: Any) -> None:
     p = sub.add_parser("split", help="split a newspaper page into articles (JSON lines)")
     p.add_argument("page", help="a page as a text file, or - for stdin")
-    p.add_argument("-o", "--output", default="-", help="output JSONL file (default: stdout)")
+    p.add_argument("-o", "--output", default="-", help="output JSONL file (default: stdout); "
+                   "its folder must exist")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--encoding", help="force the page's encoding (default: detect)")
 
 
@@ -314,7 +316,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
 def _cmd_split(args: argparse.Namespace) -> int:
     from newsclass.splitting import split_file
 
-    split_file(args.page, args.output, encoding=args.encoding)
+    split_file(args.page, args.output, encoding=args.encoding, force=args.force)
     return 0
 
 

@@ -216,9 +216,9 @@ def read_text(path: str | os.PathLike[str], *, encoding: str | None = None,
     """Read one text file whole (a newspaper page, say), detecting its encoding.
 
     The file is checked and decoded as :func:`iter_inputs` does with a ``txt`` file:
-    ``.gz`` files are decompressed, the encoding is forced or detected from the first
-    64 KB (:func:`~newsclass.charsets.detect_encoding`), a UTF-8 byte order mark is
-    dropped.
+    ``.gz`` files are decompressed, UTF-16 and UTF-32 are read by their byte order mark,
+    the encoding is forced or detected from the first 64 KB
+    (:func:`~newsclass.charsets.detect_encoding`), a UTF-8 byte order mark is dropped.
 
     Parameters
     ----------
@@ -251,8 +251,9 @@ def read_text(path: str | os.PathLike[str], *, encoding: str | None = None,
         except OSError as error:
             raise ValueError(f"{source}: unreadable file: {os_reason(error)}") from None
     try:
-        head, encoding, _ = read_head(stream, encoding)
-        return page_text(head, stream, encoding)
+        text, wide = wide_as_utf8(stream, encoding)  # UTF-16/32 with a byte order mark
+        head, encoding, _ = read_head(text, "utf-8" if wide else encoding)
+        return page_text(head, text, encoding)
     except UnreadableInput as failure:
         raise ValueError(f"{source}: {failure}") from None
     finally:

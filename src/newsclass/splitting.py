@@ -11,13 +11,14 @@ from typing import BinaryIO, TextIO
 
 from newsclass.articles import split_page
 from newsclass.readers import read_text
+from newsclass.writers import check_output
 
 __all__ = ["split_file"]
 
 
 def split_file(page: str | os.PathLike, output: str | os.PathLike | None = None, *,
-               encoding: str | None = None, stdin: BinaryIO | None = None,
-               stdout: TextIO | None = None) -> list[dict]:
+               encoding: str | None = None, force: bool = False,
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None) -> list[dict]:
     """Split a newspaper page file into its articles, as JSON-ready records.
 
     Parameters
@@ -30,6 +31,9 @@ def split_file(page: str | os.PathLike, output: str | os.PathLike | None = None,
         writes nothing.
     encoding : str or None
         Decode the page with this codec instead of detecting its encoding.
+    force : bool, default=False
+        Replace an existing `output` (the rule of every command's outputs,
+        :func:`newsclass.writers.check_output`).
     stdin : binary file object, optional
         What ``"-"`` reads; ``sys.stdin.buffer`` by default.
     stdout : text file object, optional
@@ -44,8 +48,13 @@ def split_file(page: str | os.PathLike, output: str | os.PathLike | None = None,
     Raises
     ------
     ValueError
-        If the page cannot be read; the message names the file and the reason.
+        If the page cannot be read; the message names the file and the reason
+        (:class:`newsclass.writers.OutputError` if the folder of `output` does not exist).
+    FileExistsError
+        If `output` exists and `force` is false.
     """
+    if output is not None and os.fspath(output) != "-":
+        check_output(output, force)
     text = read_text(page, encoding=encoding, stdin=stdin)
     records = [{**asdict(article), "subtitles": list(article.subtitles)}
                for article in split_page(text).articles]
