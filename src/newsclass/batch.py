@@ -22,7 +22,13 @@ from typing import Any, BinaryIO
 from newsclass.charsets import UNSURE_MARK
 from newsclass.decision import check_fallback, check_threshold
 from newsclass.default_model import as_model
-from newsclass.formats import InputArticle, InputError, ReadOptions, describe_error
+from newsclass.formats import (
+    InputArticle,
+    InputError,
+    ReadOptions,
+    describe_error,
+    field_names,
+)
 from newsclass.labels import label_name
 from newsclass.manifest import (
     ResumeError,
@@ -161,17 +167,15 @@ def _keep_text(value: Any) -> int | None:
 
 
 def _keep_fields(names: Any) -> tuple[str, ...]:
-    names = names if isinstance(names, str) else tuple(names)
-    if isinstance(names, str) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise ValueError("keep_fields must be a list of field names, like ['url', 'date'], "
-                         f"got {names!r}")
+    """`keep_fields` checked for an output record: names it can take."""
+    names = field_names(names)
     taken = [n for n in names if n in FIELDS or n in TEXT_FIELDS]
     if taken:
         raise ValueError(f"keep_fields cannot keep {taken[0]!r}: the output record has a "
                          "field of that name")
     if len(set(names)) != len(names):
         raise ValueError(f"keep_fields names a field twice: {list(names)}")
-    return tuple(names)
+    return names
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ __all__ = [
     "ReadOptions",
     "body_field_of",
     "describe_error",
+    "field_names",
     "input_format_of",
     "missing_body",
     "read_format",
@@ -192,10 +193,7 @@ class ReadOptions:
                              f"got {self.input_format!r}")
         if self.label_field is not None and self.label_from_folder:
             raise ValueError("give either label_field or label_from_folder, not both")
-        if isinstance(self.keep_fields, str):
-            raise ValueError("keep_fields must be a list of field names, like ['url', "
-                             f"'date'], got {self.keep_fields!r}")
-        object.__setattr__(self, "keep_fields", tuple(self.keep_fields))
+        object.__setattr__(self, "keep_fields", field_names(self.keep_fields))
         object.__setattr__(self, "encoding", check_encoding(self.encoding))
 
     @classmethod
@@ -211,6 +209,16 @@ class ReadOptions:
             raise ValueError(f"unknown read option(s) {', '.join(unknown)}; known: "
                              + ", ".join(f.name for f in dataclasses.fields(cls)))
         return cls(**options)
+
+
+def field_names(names: Iterable[str], option: str = "keep_fields") -> tuple[str, ...]:
+    """`names` as a tuple of field names, or a ValueError naming `option` when it is a
+    single string or holds anything but non-blank strings."""
+    names = names if isinstance(names, str) else tuple(names)
+    if isinstance(names, str) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ValueError(f"{option} must be a list of field names, like ['url', 'date'], "
+                         f"got {names!r}")
+    return names
 
 
 def input_format_of(path: str | os.PathLike[str]) -> str | None:

@@ -154,14 +154,21 @@ def _save(result: TrainResult, output: str | os.PathLike) -> None:
     result.output = os.fspath(output)
 
 
-def _train_labelled(data: Any, cv: int, params: dict, options: dict,
-                    jobs: int | None) -> TrainResult:
-    from newsclass.fitting import CrossValidation, fit_and_validate
-
+def _read_training(data: Any, options: dict) -> tuple[list, list, list]:
+    """The labelled training data: articles, labels and the inputs that failed; a
+    ValueError quoting the first failures when no article is usable."""
     articles, labels, errors = read_labelled(data, **options)
     if not articles:
         raise ValueError("no usable training articles in the given data"
                          + describe_failures(errors))
+    return articles, labels, errors
+
+
+def _train_labelled(data: Any, cv: int, params: dict, options: dict,
+                    jobs: int | None) -> TrainResult:
+    from newsclass.fitting import CrossValidation, fit_and_validate
+
+    articles, labels, errors = _read_training(data, options)
     checks = {"cv": CrossValidation(articles, labels, cv)} if cv else {}
     model, metrics = fit_and_validate(params, articles, labels, checks, jobs=jobs)
     model.metrics_ = metrics
@@ -173,10 +180,7 @@ def _base_data(data: Any, default: bool, pool: Any, params: dict,
     """The recipe's data: (articles, labels, always-trained extra, params, errors,
     sources)."""
     if not default:
-        articles, labels, errors = read_labelled(data, **options)
-        if not articles:
-            raise ValueError("no usable training articles in the given data"
-                             + describe_failures(errors))
+        articles, labels, errors = _read_training(data, options)
         return articles, labels, ((), ()), params, errors, {"labelled_data": len(articles)}
     from newsclass.default_model import (
         DEFAULT_PARAMS,
